@@ -1,0 +1,303 @@
+// The x86_64 CPU: architectural state, operand access for instruction handlers, the decode cache, the
+// fetch/execute loop, and the exceptions it raises (#BP, #DB, page faults, #UD, #DE) handed to the
+// "kernel" through a die-notifier chain first, as Linux's do_int3/exc_debug do.
+
+import { Memory, PAGE_SIZE } from '../memory';
+import { GuestFault, SIGILL, SIGSEGV, SIGTRAP, ILL_ILLOPN, TRAP_BRKPT, TRAP_TRACE, SI_KERNEL } from '../errors';
+import { Insn, OK_IMM, OK_MEM, OK_REG, Handler } from './insn';
+import { decodeInsn, disassemble, TWO32 } from './decode';
+import { LazyFlags, TF } from './flags';
+import { RSP, REG_AH, SEG_FS, SEG_GS, RC_XMM } from './regs';
+import { lookupHandler } from './ops';
+
+/** die-notifier events (arch/x86/include/asm/kdebug.h names). */
+export const DIE_INT3 = 1, DIE_DEBUG = 2;
+export const NOTIFY_DONE = 0, NOTIFY_STOP = 1;
+export type DieNotifier = (cpu: Cpu, event: number) => number;
+
+/** Thread-info work bits checked on the way back to user mode. */
+export const TIF_UPROBE = 1, TIF_SIGPENDING = 2, TIF_NOTIFY = 4;
+
+/** Why run() returned. */
+export const STOP_BUDGET = 0, STOP_EXIT = 1, STOP_REQUESTED = 2;
+
+export interface CpuHooks {
+  /** The syscall instruction. */
+  syscall(cpu: Cpu): void;
+  /** A hardware exception no notifier took: becomes a signal. */
+  signal(cpu: Cpu, sig: number, code: number, addr: number, detail: string): void;
+  /** Work pending on return to user mode (TIF bits set). */
+  exitToUser(cpu: Cpu): void;
+}
+
+const unknownInsn: Handler = (cpu, i) => {
+  throw new GuestFault(SIGILL, i.ip, `instruction not implemented: ${cpu.describe(i)}`, ILL_ILLOPN);
+};
+
+export class Cpu {
+  /** General registers, two int32 halves each: [2n] low, [2n+1] high. */
+  readonly r = new Int32Array(32);
+  rip = 0;
+  /** XMM registers, four int32 lanes each. */
+  readonly xmm = new Int32Array(64);
+  readonly xmmView = new DataView(this.xmm.buffer);
+  mxcsr = 0x1f80;
+  fsBase = 0;
+  gsBase = 0;
+  readonly f = new LazyFlags();
+  /** High half returned by readOp / readReg64. */
+  hi = 0;
+  /** Thread-info work bits. */
+  tif = 0;
+  /** Set by anyone who wants run() to return after the current instruction. */
+  stopRequested = false;
+  exited = false;
+  /** Instructions retired. */
+  icount = 0;
+  /** Set by a trap handler: the instruction completed and may now single-step trap. */
+  private dieNotifiers: DieNotifier[] = [];
+  private cache = new Map<number, Insn>();
+  /** Decoded instruction addresses per page, for invalidation. */
+  private pageInsns = new Map<number, number[]>();
+  /** Last instruction started (for messages and the debugger). */
+  cur: Insn | null = null;
+  /** Trap-flag single-step pending for the instruction being executed. */
+  private stepping = false;
+
+  constructor(public readonly mem: Memory, public hooks: CpuHooks) {
+    mem.onCodeWrite = (no) => this.invalidatePage(no);
+  }
+
+  // ---- registers ------------------------------------------------------------------------------
+
+  /** 64-bit register as a number (exact below 2^53; for addresses and counts). */
+  get(n: number): number { return this.r[2 * n + 1] * TWO32 + (this.r[2 * n] >>> 0); }
+  /** Set a 64-bit register from a number (any value in [-2^63, 2^64)). */
+  set(n: number, v: number): void {
+    let lo = v % TWO32, hi = Math.floor(v / TWO32);
+    if (lo < 0) lo += TWO32;
+    this.r[2 * n] = lo | 0; this.r[2 * n + 1] = hi | 0;
+  }
+  setHalves(n: number, lo: number, hi: number): void { this.r[2 * n] = lo; this.r[2 * n + 1] = hi; }
+
+  get rsp(): number { return this.get(RSP); }
+  set rsp(v: number) { this.set(RSP, v); }
+
+  /** Read a register operand of `size` bytes, normalised (1,2: unsigned; 4: int32; 8: lo + this.hi). */
+  readReg(num: number, size: number): number {
+    this.hi = 0;
+    switch (size) {
+      case 1: return num >= REG_AH ? (this.r[2 * (num - REG_AH)] >> 8) & 0xff : this.r[2 * num] & 0xff;
+      case 2: return this.r[2 * num] & 0xffff;
+      case 4: return this.r[2 * num];
+      default: this.hi = this.r[2 * num + 1]; return this.r[2 * num];
+    }
+  }
+
+  /** Write a register operand with x86_64 semantics (32-bit writes zero the upper half). */
+  writeReg(num: number, size: number, lo: number, hi: number): void {
+    switch (size) {
+      case 1:
+        if (num >= REG_AH) { const k = 2 * (num - REG_AH); this.r[k] = (this.r[k] & ~0xff00) | ((lo & 0xff) << 8); }
+        else this.r[2 * num] = (this.r[2 * num] & ~0xff) | (lo & 0xff);
+        return;
+      case 2: this.r[2 * num] = (this.r[2 * num] & ~0xffff) | (lo & 0xffff); return;
+      case 4: this.r[2 * num] = lo; this.r[2 * num + 1] = 0; return;
+      default: this.r[2 * num] = lo; this.r[2 * num + 1] = hi;
+    }
+  }
+
+  // ---- memory operands ------------------------------------------------------------------------
+
+  /** Effective address of the instruction's memory operand (segment base included). */
+  ea(i: Insn): number {
+    let lo = i.dispLo >>> 0, hi = i.dispHi;
+    if (i.memBase >= 0) { lo += this.r[2 * i.memBase] >>> 0; hi += this.r[2 * i.memBase + 1]; }
+    if (i.memIndex >= 0) {
+      const s = i.memScale;
+      lo += (this.r[2 * i.memIndex] >>> 0) * s;
+      hi += Math.imul(this.r[2 * i.memIndex + 1], s);
+    }
+    if (i.memSeg) {
+      const base = i.memSeg === SEG_FS ? this.fsBase : i.memSeg === SEG_GS ? this.gsBase : 0;
+      lo += base % TWO32; hi += Math.floor(base / TWO32);
+    }
+    if (i.size[0] === 4 && false) { /* 32-bit address size (0x67) handled by iced regs */ }
+    const carry = Math.floor(lo / TWO32);
+    lo = lo - carry * TWO32;
+    hi = (hi + carry) | 0;
+    if (hi < 0 || hi >= 0x8000) {
+      // Non-canonical or kernel half: #GP (si_addr 0) or a page fault on a kernel address.
+      const canon = hi >= 0 ? hi < 0x8000 : hi >= -0x8000;
+      throw new GuestFault(SIGSEGV, canon ? (hi >>> 0) * TWO32 + lo : 0, '', canon ? 1 : SI_KERNEL);
+    }
+    return hi * TWO32 + lo;
+  }
+
+  readMem(addr: number, size: number): number {
+    const m = this.mem;
+    this.hi = 0;
+    switch (size) {
+      case 1: return m.read8(addr);
+      case 2: return m.read16(addr);
+      case 4: return m.read32(addr);
+      default: { const lo = m.read64(addr); this.hi = m.hi; return lo; }
+    }
+  }
+
+  writeMem(addr: number, size: number, lo: number, hi: number): void {
+    const m = this.mem;
+    switch (size) {
+      case 1: m.write8(addr, lo); return;
+      case 2: m.write16(addr, lo); return;
+      case 4: m.write32(addr, lo); return;
+      default: m.write64(addr, lo, hi);
+    }
+  }
+
+  /** Read operand n (normalised to its size; the high half of 64-bit values in this.hi). */
+  readOp(i: Insn, n: number): number {
+    switch (i.kind[n]) {
+      case OK_REG: return this.readReg(i.reg[n], i.size[n]);
+      case OK_MEM: return this.readMem(this.ea(i), i.size[n]);
+      case OK_IMM: {
+        const s = i.size[n];
+        this.hi = s === 8 ? i.immHi : 0;
+        return s === 1 ? i.immLo & 0xff : s === 2 ? i.immLo & 0xffff : i.immLo;
+      }
+    }
+    this.hi = 0;
+    return 0;
+  }
+
+  writeOp(i: Insn, n: number, lo: number, hi: number): void {
+    if (i.kind[n] === OK_REG) this.writeReg(i.reg[n], i.size[n], lo, hi);
+    else this.writeMem(this.ea(i), i.size[n], lo, hi);
+  }
+
+  // ---- stack ----------------------------------------------------------------------------------
+
+  push64(lo: number, hi: number): void {
+    const sp = this.get(RSP) - 8;
+    this.mem.write64(sp, lo, hi);
+    this.set(RSP, sp);
+  }
+
+  pushNum(v: number): void { this.push64(v % TWO32 | 0, Math.floor(v / TWO32) | 0); }
+
+  /** Pop 64 bits: low half returned, high in this.hi. */
+  pop64(): number {
+    const sp = this.get(RSP);
+    const lo = this.mem.read64(sp);
+    this.hi = this.mem.hi;
+    this.set(RSP, sp + 8);
+    return lo;
+  }
+
+  // ---- XMM ------------------------------------------------------------------------------------
+
+  /** 32-bit lane k of xmm register n. */
+  xl(n: number, k: number): number { return this.xmm[4 * n + k]; }
+
+  // ---- decode cache ---------------------------------------------------------------------------
+
+  decodeAt(ip: number): Insn {
+    const bytes = this.mem.fetch(ip, 15);
+    const i = decodeInsn(bytes, ip, lookupHandler, unknownInsn);
+    if (!i) {
+      if (bytes.length < 15) {
+        // The instruction may run into an unmapped or non-executable page: fault on that page.
+        this.mem.fetch(ip + bytes.length, 1);
+      }
+      throw new GuestFault(SIGILL, ip, `invalid instruction bytes ${hex(bytes.subarray(0, 4))}`, ILL_ILLOPN);
+    }
+    this.cache.set(ip, i);
+    const first = Math.floor(ip / PAGE_SIZE), last = Math.floor((i.next - 1) / PAGE_SIZE);
+    for (let p = first; p <= last; p++) {
+      let l = this.pageInsns.get(p);
+      if (!l) { l = []; this.pageInsns.set(p, l); }
+      l.push(ip);
+      this.mem.markCode(p * PAGE_SIZE);
+    }
+    return i;
+  }
+
+  /** Drop decoded instructions covering a page (self-modifying code, int3 insertion/removal). */
+  invalidatePage(pageNo: number): void {
+    const l = this.pageInsns.get(pageNo);
+    if (!l) return;
+    for (const ip of l) this.cache.delete(ip);
+    this.pageInsns.delete(pageNo);
+  }
+
+  /** The decoded instruction at ip, from the cache (decoding it if needed). */
+  insnAt(ip: number): Insn { return this.cache.get(ip) ?? this.decodeAt(ip); }
+
+  describe(i: Insn): string {
+    if (!i.text) i.text = `${disassemble(i.bytes, i.ip)[0]} (${hex(i.bytes)})`;
+    return i.text;
+  }
+
+  // ---- traps ----------------------------------------------------------------------------------
+
+  addDieNotifier(n: DieNotifier): void { this.dieNotifiers.push(n); }
+  removeDieNotifier(n: DieNotifier): void { this.dieNotifiers = this.dieNotifiers.filter(x => x !== n); }
+
+  /** Run the die-notifier chain; returns true if a notifier took the event. */
+  notifyDie(event: number): boolean {
+    for (const n of this.dieNotifiers) if (n(this, event) === NOTIFY_STOP) return true;
+    return false;
+  }
+
+  /** #BP from int3: ip already points after the int3. */
+  int3(): void {
+    if (this.notifyDie(DIE_INT3)) return;
+    this.hooks.signal(this, SIGTRAP, SI_KERNEL, 0, 'int3');
+  }
+
+  // ---- execution ------------------------------------------------------------------------------
+
+  /**
+   * Execute up to `budget` instructions. Returns STOP_EXIT when the process ended, STOP_REQUESTED when
+   * stopRequested was set, STOP_BUDGET when the budget ran out.
+   */
+  run(budget: number): number {
+    const cache = this.cache;
+    while (budget-- > 0) {
+      if (this.exited) return STOP_EXIT;
+      if (this.stopRequested) { this.stopRequested = false; return STOP_REQUESTED; }
+      const ip = this.rip;
+      let i: Insn | undefined = cache.get(ip);
+      const stepping = (this.f.bits & TF) !== 0;
+      try {
+        if (i === undefined) i = this.decodeAt(ip);
+        this.cur = i;
+        this.rip = i.next;
+        i.exec(this, i);
+        this.icount++;
+      } catch (e) {
+        if (!(e instanceof GuestFault)) throw e;
+        // Faulting instruction: ip stays on it (or on the fetch address).
+        this.rip = ip;
+        this.hooks.signal(this, e.signal, e.code, e.addr, e.detail);
+        if (this.tif) this.hooks.exitToUser(this);
+        continue;
+      }
+      if (stepping && !this.exited) {
+        // #DB after one instruction under TF.
+        if (!this.notifyDie(DIE_DEBUG)) this.hooks.signal(this, SIGTRAP, TRAP_TRACE, ip, 'single-step');
+      }
+      if (this.tif) this.hooks.exitToUser(this);
+    }
+    return this.exited ? STOP_EXIT : STOP_BUDGET;
+  }
+
+  /** Execute exactly one instruction (the debugger's instruction step). */
+  step(): number { return this.run(1); }
+}
+
+export function hex(b: Uint8Array): string {
+  return Array.from(b, x => x.toString(16).padStart(2, '0')).join(' ');
+}
+
+export { TRAP_BRKPT, RC_XMM };

@@ -1,0 +1,6 @@
+// Loads every syscall family so that its calls are registered.
+import './fs';
+import './mm';
+import './proc';
+import './time';
+import './signal';

@@ -1,0 +1,113 @@
+// Memory syscalls: brk, mmap (anonymous and private file-backed), munmap, mprotect, mremap, madvise.
+
+import * as fs from 'node:fs';
+import { defSyscall } from './table';
+import type { Process } from '../process';
+import { EBADF, EINVAL, ENOMEM, EACCES, ENODEV, int } from './errno';
+import { PAGE_SIZE, roundUp, TASK_SIZE } from '../../memory';
+import { fileIdent } from '../files';
+
+const MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_FIXED_NOREPLACE = 0x100000;
+const MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2;
+
+defSyscall(12, 'brk', (p, a) => {
+  const want = a[0];
+  if (want < p.brkStart) return p.brk;
+  const oldEnd = roundUp(p.brk), newEnd = roundUp(want);
+  if (newEnd > oldEnd) {
+    // The heap cannot grow into another mapping.
+    for (let x = oldEnd; x < newEnd; x += PAGE_SIZE) if (p.mem.isMapped(x)) return p.brk;
+    if (p.mem.residentPages + (newEnd - oldEnd) / PAGE_SIZE > p.mem.maxResidentPages) return p.brk;
+    p.mem.map(oldEnd, newEnd - oldEnd, 3, '[heap]');
+  } else if (newEnd < oldEnd) {
+    p.mem.unmap(newEnd, oldEnd - newEnd);
+  }
+  p.brk = want;
+  return p.brk;
+});
+
+export function mmapImpl(p: Process, addr: number, len: number, prot: number, flags: number, fd: number, off: number): number {
+  if (len <= 0 || len > TASK_SIZE) return -EINVAL;
+  if (addr % PAGE_SIZE || off % PAGE_SIZE) return off % PAGE_SIZE ? -EINVAL : (flags & MAP_FIXED ? -EINVAL : mmapImpl(p, 0, len, prot, flags, fd, off));
+  if (!(flags & (MAP_SHARED | MAP_PRIVATE))) return -EINVAL;
+  const size = roundUp(len);
+  if (p.mem.residentPages * PAGE_SIZE + size > p.mem.maxResidentPages * PAGE_SIZE && !(flags & 0x4000 /* NORESERVE */) && p.mem.maxResidentPages !== Infinity) {
+    return -ENOMEM;
+  }
+  let data: Uint8Array | undefined, name = '', file;
+  if (!(flags & MAP_ANONYMOUS)) {
+    const f = p.fds.get(int(fd));
+    if (!f) return -EBADF;
+    if (f.kind !== 'file') return -ENODEV;
+    if ((flags & MAP_SHARED) && (prot & 2) && (f.flags & 3) !== 2) return -EACCES;
+    const b = Buffer.alloc(size);
+    const n = fs.readSync(f.hostFd, b, 0, size, off);
+    data = new Uint8Array(b.buffer, b.byteOffset, n);
+    name = f.path;
+    file = { path: f.path, ident: fileIdent(f.path), offset: off };
+  }
+  let at: number;
+  if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+    if (addr + size > TASK_SIZE) return -ENOMEM;
+    if (flags & MAP_FIXED_NOREPLACE) for (let x = addr; x < addr + size; x += PAGE_SIZE) if (p.mem.isMapped(x)) return -17;
+    at = addr;
+  } else {
+    at = -1;
+    if (addr && addr + size <= TASK_SIZE) {
+      let free = true;
+      for (let x = addr; x < addr + size && free; x += PAGE_SIZE) if (p.mem.isMapped(x)) free = false;
+      if (free) at = addr;
+    }
+    if (at < 0) at = p.mem.findFree(size, p.mmapBase);
+    if (at < 0) return -ENOMEM;
+  }
+  p.mem.map(at, size, prot & 7, name, file, data);
+  return at;
+}
+
+defSyscall(9, 'mmap', (p, a) => mmapImpl(p, a[0], a[1], int(a[2]), int(a[3]), a[4], a[5]));
+
+defSyscall(11, 'munmap', (p, a) => {
+  if (a[0] % PAGE_SIZE || a[1] <= 0 || a[0] + a[1] > TASK_SIZE) return -EINVAL;
+  p.mem.unmap(a[0], a[1]);
+  return 0;
+});
+
+defSyscall(10, 'mprotect', (p, a) => {
+  if (a[0] % PAGE_SIZE) return -EINVAL;
+  if (a[1] === 0) return 0;
+  return p.mem.protect(a[0], a[1], int(a[2]) & 7) ? 0 : -ENOMEM;
+});
+
+defSyscall(25, 'mremap', (p, a) => {
+  const [old, oldLen, newLen] = [a[0], roundUp(a[1]), roundUp(a[2])];
+  const flags = int(a[3]);
+  if (old % PAGE_SIZE || newLen === 0) return -EINVAL;
+  const v = p.mem.findVma(old);
+  if (!v) return -14;
+  if (newLen <= oldLen) { if (newLen < oldLen) p.mem.unmap(old + newLen, oldLen - newLen); return old; }
+  // Grow in place if the space after is free.
+  let free = old + newLen <= TASK_SIZE;
+  for (let x = old + oldLen; x < old + newLen && free; x += PAGE_SIZE) if (p.mem.isMapped(x)) free = false;
+  if (free && !(flags & MREMAP_FIXED)) { p.mem.map(old + oldLen, newLen - oldLen, v.prot, v.name); return old; }
+  if (!(flags & MREMAP_MAYMOVE)) return -ENOMEM;
+  const at = flags & MREMAP_FIXED ? a[4] : p.mem.findFree(newLen, p.mmapBase);
+  if (at < 0) return -ENOMEM;
+  const bytes = p.mem.peek(old, oldLen)!;
+  p.mem.map(at, newLen, v.prot, v.name);
+  p.mem.poke(at, bytes);
+  p.mem.unmap(old, oldLen);
+  return at;
+});
+
+defSyscall(28, 'madvise', (p, a) => {
+  const MADV_DONTNEED = 4;
+  if (int(a[2]) === MADV_DONTNEED) {
+    // Anonymous private pages read back as zero afterwards.
+    for (let x = a[0]; x < a[0] + a[1]; x += PAGE_SIZE) {
+      const v = p.mem.findVma(x);
+      if (v && !v.file) { const pg = p.mem.pages.get(x / PAGE_SIZE); if (pg) pg.u8.fill(0); }
+    }
+  }
+  return 0;
+});
