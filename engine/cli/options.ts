@@ -1,9 +1,13 @@
-// Running a guest for the CLI: build the process from the options, run it to the end, report how it
-// ended.
+// Running a guest for the CLI: build the process and the probes from the options, run it to the end,
+// write the trace, report how the guest ended.
 
 import * as fs from 'node:fs';
 import { Process } from '../linux/process';
+import { hostStdio } from '../linux/files';
 import { UserError } from '../errors';
+import { Uprobes } from '../uprobes/uprobes';
+import { TraceUprobes, TraceRecord } from '../uprobes/trace_uprobe';
+import { TraceError } from '../trace';
 
 export interface CliOptions {
   verbose: boolean;
@@ -25,13 +29,82 @@ export function hostEnv(): string[] {
   return Object.entries(process.env).map(([k, v]) => `${k}=${v}`);
 }
 
+/** Buffered trace output: lines are written in batches, and before any guest output to the same stream. */
+class TraceWriter {
+  private buf: string[] = [];
+  private size = 0;
+  constructor(readonly fd: number, private closeAtEnd: boolean) {}
+  write(s: string): void {
+    this.buf.push(s);
+    this.size += s.length;
+    if (this.size > 1 << 16) this.flush();
+  }
+  flush(): void {
+    if (!this.buf.length) return;
+    const data = Buffer.from(this.buf.join(''), 'utf8');
+    this.buf = []; this.size = 0;
+    let off = 0;
+    while (off < data.length) {
+      try { off += fs.writeSync(this.fd, data, off); } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+        throw e;
+      }
+    }
+  }
+  close(): void { this.flush(); if (this.closeAtEnd) fs.closeSync(this.fd); }
+}
+
+/** Definitions from --probe and --probes files, in order. */
+export function probeDefinitions(o: CliOptions): string[] {
+  const defs = [...o.probes];
+  for (const f of o.probeFiles) {
+    let text: string;
+    try { text = fs.readFileSync(f, 'utf8'); } catch { throw new UserError(`cannot read probes file ${f}`); }
+    for (const raw of text.split('\n')) {
+      const l = raw.replace(/#.*$/, '').trim();
+      if (l) defs.push(l);
+    }
+  }
+  return defs;
+}
+
 export function runWithOptions(o: CliOptions): number {
   const log = o.verbose ? (l: string) => fs.writeSync(2, `uprobe-lab: ${l}\n`) : undefined;
+  let out: TraceWriter | null = null;
+  const stdio = hostStdio();
+  const guestWrite = stdio.write.bind(stdio);
+  stdio.write = (fd, data) => { if (out && out.fd === fd) out.flush(); guestWrite(fd, data); };
   const p = new Process({
-    program: o.program, argv: [o.program, ...o.args], env: hostEnv(), log, maxMemory: o.maxMemory, allowWrite: o.allowWrite,
+    program: o.program, argv: [o.program, ...o.args], env: hostEnv(), log, maxMemory: o.maxMemory, allowWrite: o.allowWrite, stdio,
   });
+  const defs = probeDefinitions(o);
+  let tracer: TraceUprobes | null = null;
+  if (defs.length || o.profile) {
+    const uprobes = new Uprobes({ model: o.model, unsafe: o.unsafe });
+    uprobes.attach(p);
+    if (o.trace === '-') out = new TraceWriter(1, false);
+    else if (o.trace) {
+      try { out = new TraceWriter(fs.openSync(o.trace, 'w'), true); } catch { throw new UserError(`cannot write trace file ${o.trace}`); }
+    } else out = new TraceWriter(2, false);
+    const w = out;
+    const sink = o.traceFormat === 'json'
+      ? (r: TraceRecord) => w.write(JSON.stringify({ ...r, line: undefined, text: r.line }) + '\n')
+      : (r: TraceRecord) => w.write(r.line + '\n');
+    tracer = new TraceUprobes(uprobes, sink);
+    uprobes.on(e => {
+      if (e.type === 'refused') fs.writeSync(2, `uprobe-lab: probe on ${e.uprobe.label} not installed: ${e.reason}\n`);
+    });
+    for (const d of defs) {
+      try { tracer.command(d); } catch (e) {
+        if (e instanceof TraceError) throw new UserError(e.render().replace(/\n/g, '\n  ').trimEnd());
+        throw e;
+      }
+    }
+  }
   p.start();
   const done = p.run(o.maxInsns ?? Infinity);
+  if (tracer && o.profile) out!.write(tracer.profile());
+  out?.close();
   if (!done) {
     fs.writeSync(2, `uprobe-lab: stopped after ${o.maxInsns} instructions (--max-insns) at 0x${p.cpu.rip.toString(16)}\n`);
     return 124;

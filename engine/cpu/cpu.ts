@@ -122,7 +122,6 @@ export class Cpu {
       const base = i.memSeg === SEG_FS ? this.fsBase : i.memSeg === SEG_GS ? this.gsBase : 0;
       lo += base % TWO32; hi += Math.floor(base / TWO32);
     }
-    if (i.size[0] === 4 && false) { /* 32-bit address size (0x67) handled by iced regs */ }
     const carry = Math.floor(lo / TWO32);
     lo = lo - carry * TWO32;
     hi = (hi + carry) | 0;
@@ -264,6 +263,8 @@ export class Cpu {
   run(budget: number): number {
     const cache = this.cache;
     while (budget-- > 0) {
+      // Work pending on the way back to user mode (uprobes, signals) runs before the next instruction.
+      if (this.tif) this.hooks.exitToUser(this);
       if (this.exited) return STOP_EXIT;
       if (this.stopRequested) { this.stopRequested = false; return STOP_REQUESTED; }
       const ip = this.rip;
@@ -280,15 +281,14 @@ export class Cpu {
         // Faulting instruction: ip stays on it (or on the fetch address).
         this.rip = ip;
         this.hooks.signal(this, e.signal, e.code, e.addr, e.detail);
-        if (this.tif) this.hooks.exitToUser(this);
         continue;
       }
       if (stepping && !this.exited) {
         // #DB after one instruction under TF.
         if (!this.notifyDie(DIE_DEBUG)) this.hooks.signal(this, SIGTRAP, TRAP_TRACE, ip, 'single-step');
       }
-      if (this.tif) this.hooks.exitToUser(this);
     }
+    if (this.tif && !this.stopRequested) this.hooks.exitToUser(this);
     return this.exited ? STOP_EXIT : STOP_BUDGET;
   }
 

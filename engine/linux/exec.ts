@@ -10,7 +10,11 @@ import { LEAF1_EDX } from '../cpu/ops/cpuid';
 
 /** Where Linux puts an ET_DYN executable with ASLR off (ELF_ET_DYN_BASE). */
 export const ET_DYN_BASE = 0x555555554000;
-export const STACK_TOP = 0x7ffffffff000;
+/**
+ * Top of the initial stack. Linux randomises it below TASK_SIZE; we keep it fixed but leave the last pages
+ * free, as a randomised stack does, so that the uprobes XOL area lands at TASK_SIZE - PAGE_SIZE.
+ */
+export const STACK_TOP = 0x7ffffffde000;
 export const STACK_SIZE = 8 * 1024 * 1024;
 export const MMAP_BASE = 0x7ffff7fff000;
 

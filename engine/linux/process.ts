@@ -158,11 +158,15 @@ export class Process implements CpuHooks {
   }
 
   exitToUser(cpu: Cpu): void {
-    if (cpu.tif & TIF_UPROBE) {
-      cpu.tif &= ~TIF_UPROBE;
-      this.uprobeNotifyResume?.(this);
-    }
-    if (cpu.tif & TIF_SIGPENDING) {
+    // Loop as the kernel's exit_to_user_mode_loop does: handling one kind of work may raise another
+    // (a fault during XOL makes uprobes abort the step, then the signal is delivered).
+    for (let n = 0; n < 8 && (cpu.tif & (TIF_UPROBE | TIF_SIGPENDING)) && !cpu.exited; n++) {
+      if (cpu.tif & TIF_UPROBE) {
+        if (cpu.stopRequested) return; // paused between uprobe phases: resume on the next run
+        cpu.tif &= ~TIF_UPROBE;
+        this.uprobeNotifyResume?.(this);
+        continue;
+      }
       cpu.tif &= ~TIF_SIGPENDING;
       this.sig.deliver(this);
     }

@@ -1,0 +1,416 @@
+// The uprobes core (kernel/events/uprobes.c): registering consumers on (file, offset), installing and
+// removing int3 in the processes that map the file, and the hit path run on return to user mode:
+//
+//   int3 -> DIE_INT3 notifier sets TIF_UPROBE -> uprobe_notify_resume -> handle_swbp -> handler_chain
+//        -> arch_uprobe_skip_sstep (emulate) or pre_ssout (XOL slot, TF) -> one instruction -> DIE_DEBUG
+//        -> TIF_UPROBE -> handle_singlestep -> arch_uprobe_post_xol -> slot freed, signals recalculated.
+//
+// Every phase emits an event and, when `pauseBetweenPhases` is on, stops the CPU so that a debugger can
+// show it.
+
+import type { Process } from '../linux/process';
+import type { Vma } from '../memory';
+import { PAGE_SIZE, PROT_EXEC, PROT_WRITE } from '../memory';
+import { Cpu, DIE_DEBUG, DIE_INT3, NOTIFY_DONE, NOTIFY_STOP, TIF_SIGPENDING, TIF_UPROBE } from '../cpu/cpu';
+import { SIGILL, SIGTRAP, SIGKILL, signalName, UserError } from '../errors';
+import { Uprobe } from './uprobe';
+import { XolArea } from './xol_area';
+import { UprobeConsumer, UprobeEvent, UPROBE_HANDLER_REMOVE, UTASK_RUNNING, UTASK_SSTEP, UTASK_SSTEP_ACK, UTASK_SSTEP_TRAPPED, UprobePhase } from './types';
+import { ArchUprobeTask, arch_uprobe_abort_xol, arch_uprobe_post_xol, arch_uprobe_pre_xol, arch_uprobe_skip_sstep, arch_uretprobe_hijack_return_addr } from './x86';
+import type { UprobeModel } from './arch';
+import { checkInsnBoundary } from './boundary';
+
+export const MAX_URETPROBE_DEPTH = 64;
+
+/** struct return_instance */
+interface ReturnInstance { uprobe: Uprobe; func: number; origRet: number; stack: number; chained: boolean }
+
+/** struct uprobe_task, plus what one process's mm holds for uprobes. */
+export class UprobeTask {
+  state = UTASK_RUNNING;
+  activeUprobe: Uprobe | null = null;
+  vaddr = 0;
+  xolVaddr = 0;
+  slot = -1;
+  readonly autask = new ArchUprobeTask();
+  returnInstances: ReturnInstance[] = [];
+  depth = 0;
+  /** Set by a debugger stepping from a uprobe stop: pause after pre_xol and after post_xol. */
+  stepPhases = false;
+  /** A hit waiting between phases (debugger stepping): handlers done, XOL not yet prepared. */
+  pendingXol: { uprobe: Uprobe; vaddr: number } | null = null;
+  phase: UprobePhase | 'idle' = 'idle';
+}
+
+/** What one attached process holds: installed breakpoints, the XOL area, the task. */
+export class UprobeMm {
+  /** vaddr -> uprobe, for every int3 we wrote. */
+  readonly installed = new Map<number, Uprobe>();
+  xol: XolArea | null = null;
+  readonly utask = new UprobeTask();
+  constructor(public readonly p: Process) {}
+}
+
+export interface UprobesOptions {
+  model?: UprobeModel;
+  /** Allow probes that are not on an instruction boundary (the kernel does not check). */
+  unsafe?: boolean;
+}
+
+export class Uprobes {
+  readonly model: UprobeModel;
+  readonly unsafe: boolean;
+  readonly uprobes: Uprobe[] = [];
+  readonly mms = new Map<Process, UprobeMm>();
+  private listeners: ((e: UprobeEvent) => void)[] = [];
+  /** Stop the CPU after each phase of a hit (the debugger's XOL stepping). */
+  pauseBetweenPhases = false;
+
+  constructor(opts: UprobesOptions = {}) {
+    this.model = opts.model ?? 'current';
+    this.unsafe = opts.unsafe ?? false;
+  }
+
+  on(l: (e: UprobeEvent) => void): () => void {
+    this.listeners.push(l);
+    return () => { this.listeners = this.listeners.filter(x => x !== l); };
+  }
+
+  private emit(e: UprobeEvent): void { for (const l of this.listeners) l(e); }
+
+  // ---- registration ---------------------------------------------------------------------------
+
+  /**
+   * uprobe_register: add a consumer to the probe on (file, offset), creating it, and install the
+   * breakpoint in every attached process that maps the file. Throws UserError if the instruction there
+   * cannot be probed and the file is mapped (as the kernel's register fails), or is not on an instruction
+   * boundary (unless unsafe).
+   */
+  register(path: string, ident: string, offset: number, uc: UprobeConsumer): Uprobe {
+    let u = this.uprobes.find(x => x.ident === ident && x.offset === offset);
+    if (!u) {
+      if (!this.unsafe) {
+        const why = checkInsnBoundary(path, offset);
+        if (why) throw new UserError(why);
+      }
+      u = new Uprobe(ident, path, offset);
+      this.uprobes.push(u);
+    }
+    u.consumers.push(uc);
+    for (const mm of this.mms.values()) {
+      for (const v of mm.p.mem.vmas) {
+        const va = this.vaddrIn(v, u);
+        if (va >= 0) this.installIn(mm, u, va, true);
+      }
+    }
+    return u;
+  }
+
+  /** uprobe_unregister: remove a consumer; the last one removes the breakpoints. */
+  unregister(u: Uprobe, uc: UprobeConsumer): void {
+    const k = u.consumers.indexOf(uc);
+    if (k >= 0) u.consumers.splice(k, 1);
+    for (const mm of this.mms.values()) {
+      for (const [va, x] of mm.installed) {
+        if (x !== u) continue;
+        if (u.consumers.length === 0 || !this.wanted(u, mm.p)) this.removeIn(mm, u, va);
+      }
+    }
+    if (u.consumers.length === 0) this.uprobes.splice(this.uprobes.indexOf(u), 1);
+  }
+
+  /** The address a probe has in a mapping, or -1 (valid_vma: file-backed, executable, not writable). */
+  private vaddrIn(v: Vma, u: Uprobe): number {
+    if (!v.file || v.file.ident !== u.ident || !(v.prot & PROT_EXEC) || (v.prot & PROT_WRITE)) return -1;
+    const off = u.offset - v.file.offset;
+    if (off < 0 || off >= v.end - v.start) return -1;
+    return v.start + off;
+  }
+
+  private wanted(u: Uprobe, p: Process): boolean {
+    return u.consumers.some(c => !c.filter || c.filter(c, p));
+  }
+
+  /** install_breakpoint: analyse once, save the original, write int3 into the process's copy. */
+  private installIn(mm: UprobeMm, u: Uprobe, vaddr: number, fromRegister: boolean): void {
+    if (mm.installed.has(vaddr) || !this.wanted(u, mm.p)) return;
+    u.prepare(this.model, vaddr);
+    if (u.refused) {
+      this.emit({ type: 'refused', uprobe: u, reason: u.refused });
+      if (fromRegister) {
+        u.consumers.length = 0;
+        this.uprobes.splice(this.uprobes.indexOf(u), 1);
+        throw new UserError(`cannot probe ${u.label}: ${u.refused}`);
+      }
+      return;
+    }
+    mm.p.mem.poke(vaddr, Uint8Array.of(0xcc));
+    mm.installed.set(vaddr, u);
+    this.emit({ type: 'install', uprobe: u, vaddr });
+  }
+
+  /** remove_breakpoint: put the original first byte back. */
+  private removeIn(mm: UprobeMm, u: Uprobe, vaddr: number): void {
+    if (!mm.installed.has(vaddr)) return;
+    mm.p.mem.poke(vaddr, u.insn.subarray(0, 1));
+    mm.installed.delete(vaddr);
+    this.emit({ type: 'remove', uprobe: u, vaddr });
+  }
+
+  /** Where a probe sits in a process (first mapping), or -1. */
+  vaddrOf(u: Uprobe, p: Process): number {
+    const mm = this.mms.get(p);
+    if (mm) for (const [va, x] of mm.installed) if (x === u) return va;
+    for (const v of p.mem.vmas) { const va = this.vaddrIn(v, u); if (va >= 0) return va; }
+    return -1;
+  }
+
+  // ---- processes ------------------------------------------------------------------------------
+
+  /** Hook a process: die notifiers, return-to-user work, signal holding, mmap-time installation. */
+  attach(p: Process): UprobeMm {
+    const mm = new UprobeMm(p);
+    this.mms.set(p, mm);
+    p.cpu.addDieNotifier((cpu, ev) => this.arch_uprobe_exception_notify(mm, cpu, ev));
+    p.uprobeNotifyResume = () => this.uprobe_notify_resume(mm);
+    p.signalFilter = (_p, sig) => !this.uprobe_deny_signal(mm, sig);
+    p.onFault = () => { if (mm.utask.activeUprobe) mm.utask.autask.trapNrIsUprobe = false; };
+    const prevOnMap = p.mem.onMap;
+    p.mem.onMap = (v) => { prevOnMap(v); this.uprobe_mmap(mm, v); };
+    for (const v of p.mem.vmas) this.uprobe_mmap(mm, v);
+    return mm;
+  }
+
+  /** uprobe_mmap: install the probes of a file when a process maps it. Analysis failures are silent here. */
+  private uprobe_mmap(mm: UprobeMm, v: Vma): void {
+    if (!v.file) return;
+    for (const u of this.uprobes) {
+      const va = this.vaddrIn(v, u);
+      if (va >= 0) this.installIn(mm, u, va, false);
+    }
+  }
+
+  // ---- the hit path ---------------------------------------------------------------------------
+
+  /** arch_uprobe_exception_notify: DIE_INT3 and DIE_DEBUG from user mode. */
+  private arch_uprobe_exception_notify(mm: UprobeMm, cpu: Cpu, ev: number): number {
+    if (ev === DIE_INT3) {
+      // uprobe_pre_sstep_notifier: only if this mm has uprobes or pending return instances.
+      if (mm.installed.size === 0 && mm.utask.returnInstances.length === 0) return NOTIFY_DONE;
+      cpu.tif |= TIF_UPROBE;
+      return NOTIFY_STOP;
+    }
+    if (ev === DIE_DEBUG) {
+      // uprobe_post_sstep_notifier
+      const t = mm.utask;
+      if (!t.activeUprobe) return NOTIFY_DONE;
+      t.state = UTASK_SSTEP_ACK;
+      t.phase = 'single-step';
+      this.emit({ type: 'single-step', uprobe: t.activeUprobe, ip: cpu.rip });
+      cpu.tif |= TIF_UPROBE;
+      return NOTIFY_STOP;
+    }
+    return NOTIFY_DONE;
+  }
+
+  /** Stop the CPU after a phase when the debugger is stepping through this hit. */
+  private pause(mm: UprobeMm): void {
+    if (this.pauseBetweenPhases || mm.utask.stepPhases) mm.p.cpu.stopRequested = true;
+  }
+
+  /** uprobe_notify_resume */
+  private uprobe_notify_resume(mm: UprobeMm): void {
+    const t = mm.utask;
+    if (t.pendingXol) { const { uprobe, vaddr } = t.pendingXol; t.pendingXol = null; this.afterHandlers(mm, uprobe, vaddr); return; }
+    if (t.activeUprobe) this.handle_singlestep(mm); else this.handle_swbp(mm);
+  }
+
+  /** handle_swbp: a breakpoint trap; ip is one past the int3. */
+  private handle_swbp(mm: UprobeMm): void {
+    const cpu = mm.p.cpu;
+    const bpVaddr = cpu.rip - 1;
+    if (mm.xol && this.model === 'current' && bpVaddr === mm.xol.trampolineVaddr) { this.handle_trampoline(mm); return; }
+    const u = mm.installed.get(bpVaddr);
+    if (!u) {
+      // Not ours: the program's own int3 gets its SIGTRAP; a probe removed meanwhile is retried.
+      const b = mm.p.mem.peek(bpVaddr, 1);
+      if (b && b[0] === 0xcc) mm.p.signal(cpu, SIGTRAP, 0x80, 0, 'int3');
+      else cpu.rip = bpVaddr;
+      return;
+    }
+    // Handlers and a restart both see ip at the probe.
+    cpu.rip = bpVaddr;
+    u.hits++;
+    mm.utask.phase = 'hit';
+    this.emit({ type: 'hit', uprobe: u, vaddr: bpVaddr });
+    this.handler_chain(mm, u, bpVaddr);
+    mm.utask.phase = 'handlers';
+    if (cpu.exited) return;
+    if (cpu.stopRequested) {
+      // A consumer asked to stop (a debugger breakpoint): finish the hit when the user goes on.
+      mm.utask.pendingXol = { uprobe: u, vaddr: bpVaddr };
+      cpu.tif |= TIF_UPROBE;
+      return;
+    }
+    this.afterHandlers(mm, u, bpVaddr);
+  }
+
+  private afterHandlers(mm: UprobeMm, u: Uprobe, bpVaddr: number): void {
+    const cpu = mm.p.cpu;
+    const a = u.arch!;
+    const kind = arch_uprobe_skip_sstep(a, cpu, bpVaddr);
+    if (kind) {
+      mm.utask.phase = 'emulate';
+      this.emit({ type: 'emulate', uprobe: u, kind, ipBefore: bpVaddr, ipAfter: cpu.rip });
+      this.emit({ type: 'resume', ip: cpu.rip });
+      this.pause(mm);
+      mm.utask.phase = 'idle';
+      mm.utask.stepPhases = false;
+      return;
+    }
+    this.pre_ssout(mm, u, bpVaddr);
+  }
+
+  /** handler_chain: every consumer's handler; all asking REMOVE (and none filtering us in) removes it. */
+  private handler_chain(mm: UprobeMm, u: Uprobe, bpVaddr: number): void {
+    let remove = UPROBE_HANDLER_REMOVE;
+    let needPrep = false;
+    for (const uc of [...u.consumers]) {
+      let rc = 0;
+      if (uc.handler) {
+        rc = uc.handler(uc, u, mm.p);
+        this.emit({ type: 'handler', uprobe: u, consumer: uc.name, result: rc });
+      }
+      if (uc.retHandler) needPrep = true;
+      remove &= rc;
+    }
+    if (needPrep && !remove) this.prepare_uretprobe(mm, u, bpVaddr);
+    if (remove && u.consumers.length && !this.wanted(u, mm.p)) this.removeIn(mm, u, bpVaddr);
+  }
+
+  /** pre_ssout: take a slot, copy the instruction, prepare the step. */
+  private pre_ssout(mm: UprobeMm, u: Uprobe, bpVaddr: number): void {
+    const cpu = mm.p.cpu;
+    mm.xol ??= new XolArea(mm.p.mem, this.model === 'current');
+    const slot = mm.xol.getSlot();
+    if (slot < 0) { cpu.rip = bpVaddr; return; } // no free slot: retry the hit later
+    const a = u.arch!;
+    const slotAddr = mm.xol.slotAddr(slot);
+    mm.xol.copy(slot, a.slotInsn);
+    const t = mm.utask;
+    t.xolVaddr = slotAddr; t.vaddr = bpVaddr; t.slot = slot;
+    const r = arch_uprobe_pre_xol(a, t.autask, cpu, bpVaddr, slotAddr);
+    t.activeUprobe = u;
+    t.state = UTASK_SSTEP;
+    t.phase = 'pre_xol';
+    this.emit({ type: 'pre_xol', uprobe: u, slot, slotAddr, origBytes: a.insn, slotBytes: a.slotInsn, fixups: a.fixupNames, scratch: r.scratch });
+    this.pause(mm);
+  }
+
+  /** handle_singlestep: after the step (or its abort), fixups, free the slot, let signals through. */
+  private handle_singlestep(mm: UprobeMm): void {
+    const cpu = mm.p.cpu;
+    const t = mm.utask;
+    const u = t.activeUprobe!;
+    const a = u.arch!;
+    let sigill = false, sigtrap = false;
+    if (t.state === UTASK_SSTEP_ACK) {
+      const ipAfterStep = cpu.rip;
+      const r = arch_uprobe_post_xol(a, t.autask, cpu, t.vaddr, t.xolVaddr);
+      sigtrap = r.sigtrap;
+      t.phase = 'post_xol';
+      this.emit({ type: 'post_xol', uprobe: u, slot: t.slot, changes: [{ what: 'ip after the step', before: ipAfterStep, after: ipAfterStep }, ...r.changes], ip: cpu.rip });
+    } else if (t.state === UTASK_SSTEP_TRAPPED) {
+      arch_uprobe_abort_xol(a, t.autask, cpu, t.vaddr);
+      t.phase = 'abort';
+      this.emit({ type: 'abort', uprobe: u, reason: 'the instruction trapped or a fatal signal arrived', ip: cpu.rip });
+    } else {
+      sigill = true;
+    }
+    t.activeUprobe = null;
+    t.state = UTASK_RUNNING;
+    mm.xol!.free(t.slot);
+    t.slot = -1;
+    // recalc_sigpending
+    if (mm.p.sig.hasDeliverable()) cpu.tif |= TIF_SIGPENDING;
+    if (sigill) mm.p.signal(cpu, SIGILL, 0, cpu.rip, 'uprobe: failed to execute the probed instruction');
+    if (sigtrap) mm.p.signal(cpu, SIGTRAP, 1, cpu.rip, '');
+    this.emit({ type: 'resume', ip: cpu.rip });
+    this.pause(mm);
+    t.phase = 'idle';
+    t.stepPhases = false;
+  }
+
+  /**
+   * uprobe_deny_signal: while the task is in the XOL slot, signals wait. A fatal one, or a fault the slot
+   * instruction raised, turns the step into an abort.
+   */
+  private uprobe_deny_signal(mm: UprobeMm, sig: number): boolean {
+    const t = mm.utask;
+    if (!t.activeUprobe) return false;
+    if (t.state === UTASK_SSTEP_TRAPPED) return true;
+    const trapped = !t.autask.trapNrIsUprobe;
+    if (sig === SIGKILL || trapped) {
+      t.state = UTASK_SSTEP_TRAPPED;
+      mm.p.cpu.tif |= TIF_UPROBE;
+    } else {
+      this.emit({ type: 'signal-held', sig });
+    }
+    return true;
+  }
+
+  // ---- return probes --------------------------------------------------------------------------
+
+  /** prepare_uretprobe: remember the real return address and make the function return to the trampoline. */
+  private prepare_uretprobe(mm: UprobeMm, u: Uprobe, func: number): void {
+    if (this.model === '2012') return;
+    const t = mm.utask;
+    if (t.returnInstances.length >= MAX_URETPROBE_DEPTH) {
+      mm.p.log(`uprobe: omit uretprobe due to uretprobe_depth in ${mm.p.comm}/${mm.p.pid}`);
+      return;
+    }
+    mm.xol ??= new XolArea(mm.p.mem, true);
+    const tramp = mm.xol.trampolineVaddr;
+    const cpu = mm.p.cpu;
+    let orig = arch_uretprobe_hijack_return_addr(tramp, cpu);
+    if (orig === -1) return;
+    let chained = false;
+    if (orig === tramp) {
+      // A nested return probe on a tail call: the real return address is the previous instance's.
+      const prev = t.returnInstances[t.returnInstances.length - 1];
+      if (!prev) { mm.p.signal(cpu, 11, 0, 0, 'uprobe: unable to find the return address'); return; }
+      orig = prev.origRet;
+      chained = true;
+    }
+    t.returnInstances.push({ uprobe: u, func, origRet: orig, stack: cpu.get(4), chained });
+    this.emit({ type: 'uretprobe-hijack', uprobe: u, func, orig, trampoline: tramp });
+  }
+
+  /** handle_trampoline: the probed function returned into the trampoline. */
+  private handle_trampoline(mm: UprobeMm): void {
+    const cpu = mm.p.cpu;
+    const t = mm.utask;
+    const sp = cpu.get(4);
+    // Instances whose frames are gone (longjmp) are dropped.
+    while (t.returnInstances.length && t.returnInstances[t.returnInstances.length - 1].stack < sp - 8) t.returnInstances.pop();
+    let ri = t.returnInstances.pop();
+    if (!ri) { mm.p.signal(cpu, 11, 0, 0, 'uprobe: no return instance'); return; }
+    for (;;) {
+      cpu.rip = ri.origRet;
+      for (const uc of [...ri.uprobe.consumers]) {
+        if (uc.retHandler) uc.retHandler(uc, ri.uprobe, mm.p, ri.func, ri.origRet);
+      }
+      this.emit({ type: 'uretprobe', uprobe: ri.uprobe, func: ri.func, ret: ri.origRet });
+      if (!ri.chained) break;
+      const next = t.returnInstances.pop();
+      if (!next) break;
+      ri = next;
+    }
+    cpu.rip = ri.origRet;
+  }
+
+  /** State for the views: the task and XOL area of a process. */
+  mmOf(p: Process): UprobeMm | undefined { return this.mms.get(p); }
+}
+
+export { signalName, PAGE_SIZE };

@@ -1,0 +1,158 @@
+// Differential tests against the kernel's own uprobes: the same static binary and the same
+// `uprobe_events` definitions give the same trace lines (timestamps, pid and cpu aside) natively under
+// the real kernel and in the emulator, for every kind of probed instruction and every fetcharg type.
+
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { buildAsm, need, CLI, ROOT } from './util';
+import { haveTracefs, kernelTrace, normalize } from './kernel';
+import { ElfFile } from '../engine/elf/elf';
+
+const SRC = fs.readFileSync(path.join(ROOT, 'samples', 'src', 'fixups.s'), 'utf8');
+
+interface Emu { lines: string[]; status: number | null; stdout: string; stderr: string }
+
+function emuTrace(exe: string, defs: string[], extra: string[] = []): Emu {
+  const args = [CLI, 'run', '--trace', '-', ...extra];
+  for (const d of defs) args.push('--probe', d);
+  const r = spawnSync(process.execPath, [...args, '--', exe], { env: {}, maxBuffer: 1 << 26 });
+  const out = r.stdout.toString('latin1').split('\n');
+  return {
+    lines: out.filter(l => /^\s*\S.*-\d+\s+\[\d+\]/.test(l)),
+    stdout: out.filter(l => !/^\s*\S.*-\d+\s+\[\d+\]/.test(l)).join('\n'),
+    status: r.status,
+    stderr: r.stderr.toString('latin1'),
+  };
+}
+
+class Prog {
+  readonly exe: string;
+  readonly elf: ElfFile;
+  constructor(src: string, name: string) {
+    this.exe = buildAsm(src, name);
+    const d = fs.readFileSync(this.exe);
+    this.elf = ElfFile.parse(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), this.exe);
+  }
+  addr(sym: string): number {
+    const s = this.elf.symbols.find(x => x.name === sym);
+    if (!s) throw new Error(`no symbol ${sym}`);
+    return s.value;
+  }
+  off(sym: string): string {
+    return '0x' + this.elf.vaddrToFileOffset(this.addr(sym))!.toString(16);
+  }
+  at(sym: string): string { return `${this.exe}:${this.off(sym)}`; }
+  hex(sym: string): string { return '0x' + this.addr(sym).toString(16); }
+}
+
+/** Registers whose values do not depend on where the stack is (the kernel's process has ASLR). */
+const REGS = '%ax %bx %cx %dx %si %di %r8 %r12 %r13 %flags';
+
+function siteDefs(p: Prog): string[] {
+  const sites = ['riprel_load', 'after_load', 'riprel_store', 'riprel_rmw', 'riprel_lea', 'riprel_cmp', 'riprel_uses_si',
+    'riprel_r8', 'riprel_byte', 'riprel_sse', 'riprel_sse_add', 'icall_rip', 'ijmp_rip', 'jtarget', 'dcall', 'icall_reg',
+    'ijmp_reg', 'jmp_short', 'jmp_near', 'jcc_taken', 'jcc_not_taken', 'jcc_near', 'loop_site', 'jrcxz_site',
+    'push_site', 'pop_site', 'push_rbx', 'push_imm', 'nop1', 'nop2', 'nop3', 'nop4', 'nop5', 'nop6', 'nop7', 'nop8',
+    'rep_movsb', 'add_site', 'pushf_site', 'call_fact', 'syscall_site', 'exit_site', 'func'];
+  return sites.map(s => `p:${s} ${p.at(s)} ${REGS} out=@${p.hex('out')}:x64 top=+0(%sp):x64`);
+}
+
+function typeDefs(p: Prog): string[] {
+  const site = p.at('rep_movsb'); // rsi = msg, rdi = buf, rcx = 5
+  return [
+    `p:types_int ${site} u8=+0(%si):u8 s8=+5(%si):s8 x8=+0(%si):x8 u16=+0(%si):u16 s16=+0(%si):s16 x16=+0(%si):x16 ` +
+      `u32=+0(%si):u32 s32=+0(%si):s32 x32=+0(%si):x32 u64=+0(%si):u64 s64=+0(%si):s64 x64=+0(%si):x64 neg=@${p.hex('arr')}:s64`,
+    `p:types_str ${site} str=+0(%si):string c=+0(%si):char ustr=+0(%si):ustring deref=+0(@${p.hex('strp')}):string`,
+    `p:types_arr ${site} a8=@${p.hex('arr')}:u8[8] s8=@${p.hex('arr')}:s8[8] x16=@${p.hex('arr')}:x16[4] chars=+0(%si):char[5]`,
+    `p:types_bits ${site} b1=@${p.hex('arr')}:b4@4/32 b2=@${p.hex('arr')}:b3@0/8 b3=@${p.hex('arr')}:b16@16/32`,
+    `p:types_misc ${site} fault=+0(%cx):u64 faultstr=+0(@${p.hex('badp')}):string imm=\\1234 comm=$comm st0=$stack0 st1=$stack1 ` +
+      `foff=@+${p.elf.vaddrToFileOffset(p.addr('val'))!.toString(16).replace(/^/, '0x')}:x64 abs=@${p.hex('val')}`,
+    `p:types_sym ${site} sym=@${p.hex('fptr')}:symbol nested=+0(+0(@${p.hex('strp')})):u8`,
+    `p:anon ${p.at('riprel_load')} %ax %di $comm`,
+  ];
+}
+
+function retDefs(p: Prog): string[] {
+  return [
+    `p:fact_entry ${p.at('fact')} n=%di`,
+    `r:fact_exit ${p.at('fact')} ret=$retval`,
+    `r:func_exit ${p.at('func')} $retval`,
+  ];
+}
+
+function compare(t: { name: string }, kernel: string[], emu: string[]): void {
+  const k = kernel.map(normalize), e = emu.map(normalize);
+  assert.ok(k.length > 0, `${t.name}: the kernel produced no trace lines`);
+  assert.deepEqual(e, k, `${t.name}: emulator trace differs from the kernel's`);
+}
+
+test('probes on every instruction kind: trace equals the kernel\'s (current model)', (t) => {
+  if (!need(t, haveTracefs(), 'needs root and tracefs for the kernel oracle')) return;
+  const p = new Prog(SRC, 'fixups');
+  const defs = siteDefs(p);
+  const k = kernelTrace(p.exe, defs);
+  assert.equal(k.status, 42);
+  const e = emuTrace(p.exe, defs);
+  assert.equal(e.status, 42, e.stderr);
+  assert.equal(e.stdout.trim(), 'done');
+  compare(t, k.lines, e.lines);
+  // Every site was hit once (loop_site three times).
+  assert.equal(k.lines.length, defs.length + 2 + 2 /* func called 3x */);
+});
+
+test('the 2012 model traces the same as the kernel (only the XOL mechanics differ)', (t) => {
+  if (!need(t, haveTracefs(), 'needs root and tracefs for the kernel oracle')) return;
+  const p = new Prog(SRC, 'fixups2012');
+  const defs = siteDefs(p);
+  const k = kernelTrace(p.exe, defs);
+  const e = emuTrace(p.exe, defs, ['--model', '2012']);
+  assert.equal(e.status, 42, e.stderr);
+  compare(t, k.lines, e.lines);
+});
+
+test('every fetcharg type formats as the kernel formats it', (t) => {
+  if (!need(t, haveTracefs(), 'needs root and tracefs for the kernel oracle')) return;
+  const p = new Prog(SRC, 'types');
+  const defs = typeDefs(p);
+  const k = kernelTrace(p.exe, defs);
+  const e = emuTrace(p.exe, defs);
+  assert.equal(e.status, 42, e.stderr);
+  compare(t, k.lines, e.lines);
+});
+
+test('return probes on a recursive function: entry and return lines as the kernel\'s', (t) => {
+  if (!need(t, haveTracefs(), 'needs root and tracefs for the kernel oracle')) return;
+  const p = new Prog(SRC, 'retprobes');
+  const defs = retDefs(p);
+  const k = kernelTrace(p.exe, defs);
+  const e = emuTrace(p.exe, defs);
+  assert.equal(e.status, 42, e.stderr);
+  compare(t, k.lines, e.lines);
+  // fact(5) recurses 5 deep: 5 entries, 5 returns; func returns 3 times.
+  assert.equal(k.lines.filter(l => l.includes('fact_exit:')).length, 5);
+  assert.equal(k.lines.filter(l => l.includes('func_exit:')).length, 3);
+});
+
+test('uprobe_profile counts hits as the kernel does', (t) => {
+  if (!need(t, haveTracefs(), 'needs root and tracefs for the kernel oracle')) return;
+  const p = new Prog(SRC, 'profile');
+  const defs = [...retDefs(p), `p:loop ${p.at('loop_site')}`];
+  const k = kernelTrace(p.exe, defs);
+  const args = [CLI, 'run', '--trace', '-', '--profile'];
+  for (const d of defs) args.push('--probe', d);
+  const r = spawnSync(process.execPath, [...args, '--', p.exe], { env: {} });
+  const prof = r.stdout.toString().split('\n').filter(l => /^\s+\S+\s+\S+\s+\d+\s*$/.test(l));
+  const norm = (l: string): string => l.trim().split(/\s+/).slice(1).join(' ');
+  assert.deepEqual(prof.map(norm).sort(), k.profile.map(norm).sort());
+});
+
+test('a return probe is refused by the 2012 model', () => {
+  const p = new Prog(SRC, 'r2012');
+  const e = emuTrace(p.exe, [`r:x ${p.at('fact')}`], ['--model', '2012']);
+  assert.notEqual(e.status, 0);
+  assert.match(e.stderr, /2012/);
+  assert.doesNotMatch(e.stderr, /\n\s+at /);
+});
