@@ -32,7 +32,7 @@ export function withGroup(def: string, group: string): string {
   return `${m[1]}:${group}/${m[3]} ${m[4]}`;
 }
 
-export interface KernelRun { lines: string[]; status: number | null; stdout: string; profile: string[] }
+export interface KernelRun { lines: string[]; status: number | null; stdout: string; profile: string[]; seconds: number }
 
 /**
  * Register `defs` (each with an explicit event name; the group is replaced by a unique one), run `exe`
@@ -49,15 +49,16 @@ export function kernelTrace(exe: string, defs: string[], args: string[] = [], in
       }
     }
     fs.writeFileSync(`${TRACEFS}/events/${group}/enable`, '1');
-    // ASLR off so that stack and mmap addresses match the emulator's fixed layout where they matter.
+    const t0 = process.hrtime.bigint();
     const r = spawnSync(exe, args, { input, env: {}, maxBuffer: 1 << 26 });
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     fs.writeFileSync(`${TRACEFS}/events/${group}/enable`, '0');
     const trace = fs.readFileSync(`${TRACEFS}/trace`, 'utf8').split('\n');
     const names = new Set(mine.map(d => d.split(/\s+/)[0].split('/')[1]));
     const lines = trace.filter(l => !l.startsWith('#') && l.trim() && [...names].some(n => l.includes(` ${n}: (`)) &&
       l.includes(`-${r.pid}`));
     const profile = fs.readFileSync(`${TRACEFS}/uprobe_profile`, 'utf8').split('\n').filter(l => [...names].some(n => new RegExp(`\\s${n}\\s`).test(l)));
-    return { lines, status: r.status, stdout: r.stdout.toString('latin1'), profile };
+    return { lines, status: r.status, stdout: r.stdout.toString('latin1'), profile, seconds };
   } finally {
     try { fs.writeFileSync(`${TRACEFS}/events/${group}/enable`, '0'); } catch { /* not created */ }
     for (const d of mine) {

@@ -156,3 +156,73 @@ test('a return probe is refused by the 2012 model', () => {
   assert.match(e.stderr, /2012/);
   assert.doesNotMatch(e.stderr, /\n\s+at /);
 });
+
+const DEEP = `.globl _start
+_start:
+        mov     $70, %edi
+        call    depth
+        mov     $60, %eax
+        xor     %edi, %edi
+        syscall
+        .globl depth
+        .type depth, @function
+depth:
+        test    %rdi, %rdi
+        jz      1f
+        dec     %rdi
+        call    depth
+        inc     %rax
+        ret
+1:      xor     %eax, %eax
+        ret
+        .size depth, .-depth
+`;
+
+test('return probes stop nesting at the kernel\'s depth limit (64), as the kernel does', (t) => {
+  if (!need(t, haveTracefs(), 'needs root and tracefs for the kernel oracle')) return;
+  const p = new Prog(DEEP, 'deep');
+  const defs = [`r:depth_ret ${p.at('depth')} ret=$retval:u64`];
+  const k = kernelTrace(p.exe, defs);
+  const e = emuTrace(p.exe, defs);
+  assert.equal(e.status, 0, e.stderr);
+  compare(t, k.lines, e.lines);
+  assert.ok(k.lines.length < 71, `the kernel stops hijacking past its limit (${k.lines.length} lines)`);
+});
+
+test('a probe inside an instruction is refused unless --unsafe', () => {
+  const p = new Prog(SRC, 'boundary');
+  const inside = `p:mid ${p.exe}:0x${(p.elf.vaddrToFileOffset(p.addr('riprel_load'))! + 1).toString(16)}`;
+  const e = emuTrace(p.exe, [inside]);
+  assert.equal(e.status, 1);
+  assert.match(e.stderr, /not on an instruction boundary: it is inside 'mov .*' at 0x40100c/);
+  assert.equal(e.stderr.trim().split('\n').length, 1, 'one line');
+  const u = emuTrace(p.exe, [inside], ['--unsafe']);
+  assert.doesNotMatch(u.stderr, /instruction boundary/, '--unsafe lets it through (and, as under the kernel, the program is corrupted)');
+});
+
+test('a bad definition is reported as the kernel\'s error_log reports it, with a non-zero exit', (t) => {
+  const p = new Prog(SRC, 'baddef');
+  const bad = `p:g/e ${p.at('riprel_load')} %zz`;
+  const e = emuTrace(p.exe, [bad]);
+  assert.notEqual(e.status, 0);
+  assert.doesNotMatch(e.stderr, /\n\s+at /, 'no JavaScript stack trace');
+  assert.match(e.stderr, /Invalid fetch argument|Unknown register|error/i);
+  if (!need(t, haveTracefs(), 'needs root and tracefs for the kernel oracle')) return;
+  // The same text as the kernel's error_log (the lines after its timestamp).
+  try { fs.appendFileSync('/sys/kernel/tracing/uprobe_events', bad.replace('p:g/e', `p:ultest_${process.pid}_bad/e`) + '\n'); } catch { /* expected */ }
+  const log = fs.readFileSync('/sys/kernel/tracing/error_log', 'utf8').trimEnd().split('\n').slice(-3);
+  const kernelMsg = log[0].replace(/^\[\s*[\d.]+\]\s*/, '');
+  assert.ok(e.stderr.includes(kernelMsg), `stderr has "${kernelMsg}"`);
+  assert.ok(e.stderr.includes(log[2].trimEnd().slice(2)), 'and the caret line');
+});
+
+test('--trace-format json writes one object per hit with the kernel line in it', () => {
+  const p = new Prog(SRC, 'json');
+  const args = [CLI, 'run', '--trace', '-', '--trace-format', 'json', '--probe', `p:j/loop ${p.at('loop_site')} %cx`, '--', p.exe];
+  const r = spawnSync(process.execPath, args, { env: {} });
+  const objs = r.stdout.toString().split('\n').filter(l => l.startsWith('{')).map(l => JSON.parse(l));
+  assert.equal(objs.length, 3);
+  assert.deepEqual(objs.map(o => o.args), [' arg1=0x3', ' arg1=0x2', ' arg1=0x1']);
+  assert.equal(objs[0].event, 'loop');
+  assert.match(objs[0].text, /loop: \(0x[0-9a-f]+\) arg1=0x3$/);
+});

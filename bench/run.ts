@@ -1,0 +1,125 @@
+// `npm run bench`: speed figures, each beside a baseline measured in the same run (this machine is
+// noisy): the emulator's ALU loop against native and qemu-x86_64; one uprobe hit in the emulator against
+// the same hit under the kernel's uprobes (tracefs). Medians of several runs. No assertions: figures.
+
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { buildAsm, CLI, have } from '../test/util';
+import { haveTracefs, kernelTrace } from '../test/kernel';
+import { ElfFile } from '../engine/elf/elf';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+
+function median(xs: number[]): number { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; }
+
+function time(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): { s: number; out: string; err: string; status: number | null } {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { env, maxBuffer: 1 << 26 });
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { s, out: r.stdout.toString(), err: r.stderr.toString(), status: r.status };
+}
+
+function aluLoop(iters: number): string {
+  return `.globl _start
+_start:
+  mov $${iters}, %rcx
+  mov $1, %rax
+  mov $3, %rbx
+1:
+  add %rbx, %rax
+  xor %rax, %rbx
+  rol $3, %rax
+  dec %rcx
+  jnz 1b
+  mov $60, %eax
+  xor %edi, %edi
+  syscall
+`;
+}
+
+/** A loop calling a probed function K times: the probed instruction is a nop or an add. */
+function hitLoop(k: number): string {
+  return `.globl _start
+_start:
+  mov $${k}, %r12
+1:
+  call site
+  dec %r12
+  jnz 1b
+  mov $60, %eax
+  xor %edi, %edi
+  syscall
+.globl site
+site:
+  .globl nop_site
+nop_site:
+  nop
+  .globl add_site
+add_site:
+  add $1, %rbx
+  ret
+`;
+}
+
+const rows: [string, string, string][] = [];
+function row(what: string, value: string, baseline: string): void { rows.push([what, value, baseline]); console.error(`  ${what}: ${value}  (${baseline})`); }
+
+function emuInsns(err: string): number {
+  const m = /(\d+) instructions/.exec(err);
+  return m ? Number(m[1]) : NaN;
+}
+
+function benchAlu(): void {
+  const iters = 5_000_000;
+  const exe = buildAsm(aluLoop(iters), 'alu');
+  const nat = median(Array.from({ length: RUNS }, () => time(exe, []).s));
+  const emuRuns = Array.from({ length: RUNS }, () => time(process.execPath, [CLI, 'run', '-v', '--', exe]));
+  const emu = median(emuRuns.map(r => r.s));
+  const insns = emuInsns(emuRuns[0].err);
+  const mips = insns / emu / 1e6;
+  let q = NaN;
+  if (have('qemu-x86_64')) q = median(Array.from({ length: RUNS }, () => time('qemu-x86_64', [exe]).s));
+  row('ALU loop (add/xor/rol/dec/jnz), emulated', `${mips.toFixed(1)} M insns/s (${insns} insns in ${emu.toFixed(3)} s)`,
+    `native ${(insns / nat / 1e6).toFixed(0)} M insns/s; qemu-x86_64 ${isNaN(q) ? 'n/a' : (insns / q / 1e6).toFixed(0) + ' M insns/s'}; emulator/qemu time ratio ${isNaN(q) ? 'n/a' : (emu / q).toFixed(1) + 'x'}`);
+}
+
+function benchHit(): void {
+  const k = 20000;
+  const exe = buildAsm(hitLoop(k), 'hits');
+  const d = fs.readFileSync(exe);
+  const elf = ElfFile.parse(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), exe);
+  const off = (n: string): string => '0x' + elf.vaddrToFileOffset(elf.symbols.find(s => s.name === n)!.value)!.toString(16);
+  const traceFile = path.join(path.dirname(exe), 'trace.txt');
+  const emuBase = median(Array.from({ length: RUNS }, () => time(process.execPath, [CLI, 'run', '--', exe]).s));
+  const natBase = median(Array.from({ length: RUNS }, () => time(exe, []).s));
+  for (const [kind, sym] of [['nop (skipped/emulated)', 'nop_site'], ['add (stepped out of line)', 'add_site']]) {
+    const def = `p:bench/${sym} ${exe}:${off(sym)} %ax`;
+    const emu = median(Array.from({ length: RUNS }, () => time(process.execPath, [CLI, 'run', '--trace', traceFile, '--probe', def, '--', exe]).s));
+    const emuPerHit = (emu - emuBase) / k * 1e6;
+    let kern = 'n/a (needs root and tracefs)';
+    let ratio = '';
+    if (haveTracefs()) {
+      const ts: number[] = [];
+      for (let n = 0; n < RUNS; n++) {
+        const r = kernelTrace(exe, [def]);
+        ts.push(r.seconds);
+        if (r.lines.length !== k) kern = `kernel gave ${r.lines.length} lines`;
+      }
+      const kPerHit = (median(ts) - natBase) / k * 1e6;
+      kern = `kernel ${kPerHit.toFixed(2)} us/hit`;
+      ratio = `; emulator is ${(kPerHit / emuPerHit).toFixed(2)}x ${kPerHit > emuPerHit ? 'cheaper' : 'of the kernel (slower)'}`;
+    }
+    row(`uprobe hit, ${kind}, trace line written`, `${emuPerHit.toFixed(2)} us/hit`, kern + ratio);
+  }
+}
+
+function main(): void {
+  console.error(`uprobe-lab bench (median of ${RUNS} runs)`);
+  benchAlu();
+  benchHit();
+  console.log('\n| measurement | emulator | baseline (same run) |\n|---|---|---|');
+  for (const [a, b, c] of rows) console.log(`| ${a} | ${b} | ${c} |`);
+}
+
+main();
