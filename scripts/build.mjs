@@ -17,6 +17,7 @@ const entries = [
 ].filter(([src]) => existsSync(join(root, src)));
 
 await Promise.all(entries.map(([src, dst]) => build({
+  banner: dst === 'cli.js' || dst === 'adapter.js' ? { js: '#!/usr/bin/env node' } : undefined,
   entryPoints: [join(root, src)],
   outfile: join(out, dst),
   bundle: true,

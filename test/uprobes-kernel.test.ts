@@ -51,13 +51,13 @@ class Prog {
 /** Registers whose values do not depend on where the stack is (the kernel's process has ASLR). */
 const REGS = '%ax %bx %cx %dx %si %di %r8 %r12 %r13 %flags';
 
-function siteDefs(p: Prog): string[] {
+function siteDefs(p: Prog, exclude: string[] = []): string[] {
   const sites = ['riprel_load', 'after_load', 'riprel_store', 'riprel_rmw', 'riprel_lea', 'riprel_cmp', 'riprel_uses_si',
     'riprel_r8', 'riprel_byte', 'riprel_sse', 'riprel_sse_add', 'icall_rip', 'ijmp_rip', 'jtarget', 'dcall', 'icall_reg',
     'ijmp_reg', 'jmp_short', 'jmp_near', 'jcc_taken', 'jcc_not_taken', 'jcc_near', 'loop_site', 'jrcxz_site',
-    'push_site', 'pop_site', 'push_rbx', 'push_imm', 'nop1', 'nop2', 'nop3', 'nop4', 'nop5', 'nop6', 'nop7', 'nop8',
-    'rep_movsb', 'add_site', 'pushf_site', 'call_fact', 'syscall_site', 'exit_site', 'func'];
-  return sites.map(s => `p:${s} ${p.at(s)} ${REGS} out=@${p.hex('out')}:x64 top=+0(%sp):x64`);
+    'push_site', 'pop_site', 'push_rbx', 'push_imm', 'nop1', 'nop2', 'nop3', 'nop4', 'nop5', 'nop6', 'nop7', 'nop8', 'nop_other',
+    'rep_movsb', 'add_site', 'call_fact', 'syscall_site', 'exit_site', 'func'];
+  return sites.filter(s => !exclude.includes(s)).map(s => `p:${s} ${p.at(s)} ${REGS} out=@${p.hex('out')}:x64 top=+0(%sp):x64`);
 }
 
 function typeDefs(p: Prog): string[] {
@@ -68,9 +68,10 @@ function typeDefs(p: Prog): string[] {
     `p:types_str ${site} str=+0(%si):string c=+0(%si):char ustr=+0(%si):ustring deref=+0(@${p.hex('strp')}):string`,
     `p:types_arr ${site} a8=@${p.hex('arr')}:u8[8] s8=@${p.hex('arr')}:s8[8] x16=@${p.hex('arr')}:x16[4] chars=+0(%si):char[5]`,
     `p:types_bits ${site} b1=@${p.hex('arr')}:b4@4/32 b2=@${p.hex('arr')}:b3@0/8 b3=@${p.hex('arr')}:b16@16/32`,
-    `p:types_misc ${site} fault=+0(%cx):u64 faultstr=+0(@${p.hex('badp')}):string imm=\\1234 comm=$comm st0=$stack0 st1=$stack1 ` +
+    `p:types_misc ${site} fault=+0(%cx):u64 faultstr=+0(@${p.hex('badp')}):string imm=\\1234 comm=$comm st0=$stack0 ` +
       `foff=@+${p.elf.vaddrToFileOffset(p.addr('val'))!.toString(16).replace(/^/, '0x')}:x64 abs=@${p.hex('val')}`,
-    `p:types_sym ${site} sym=@${p.hex('fptr')}:symbol nested=+0(+0(@${p.hex('strp')})):u8`,
+    `p:types_nested ${site} nested=+0(+0(@${p.hex('strp')})):u8`,
+    `p:types_sameaddr ${site} %si`,
     `p:anon ${p.at('riprel_load')} %ax %di $comm`,
   ];
 }
@@ -100,13 +101,24 @@ test('probes on every instruction kind: trace equals the kernel\'s (current mode
   assert.equal(e.stdout.trim(), 'done');
   compare(t, k.lines, e.lines);
   // Every site was hit once (loop_site three times).
-  assert.equal(k.lines.length, defs.length + 2 + 2 /* func called 3x */);
+  // Every site but the refused cs-prefixed nop (and exit_site, below) was hit; loop_site three times; rep movsb once per
+  // iteration (rcx = 5).
+  const names = (ls: string[]): string[] => ls.map(l => /\s(\w+): \(/.exec(l)![1]);
+  const hit = new Set(names(k.lines));
+  const sites = defs.map(d => d.split(/[:\s]/)[1]);
+  // exit_site follows the syscall: a syscall stepped out of line returns with TF still set, so the next
+  // instruction runs from the slot copy too and its int3 is never reached (as the kernel does).
+  assert.deepEqual(sites.filter(x => !hit.has(x)), ['nop_other', 'exit_site']);
+  assert.equal(names(k.lines).filter(x => x === 'loop_site').length, 3);
+  assert.equal(names(k.lines).filter(x => x === 'rep_movsb').length, 5);
 });
 
 test('the 2012 model traces the same as the kernel (only the XOL mechanics differ)', (t) => {
   if (!need(t, haveTracefs(), 'needs root and tracefs for the kernel oracle')) return;
   const p = new Prog(SRC, 'fixups2012');
-  const defs = siteDefs(p);
+  // Left out: what 2012 could not probe (syscall: 0f 05 was not in its table; the cs-prefixed nop) and
+  // multi-byte nops, whose 2012 skip resumed inside the instruction (tested in uprobes-model).
+  const defs = siteDefs(p, ['syscall_site', 'nop_other', 'nop3', 'nop4', 'nop5', 'nop6', 'nop7', 'nop8']);
   const k = kernelTrace(p.exe, defs);
   const e = emuTrace(p.exe, defs, ['--model', '2012']);
   assert.equal(e.status, 42, e.stderr);
@@ -202,14 +214,14 @@ test('a probe inside an instruction is refused unless --unsafe', () => {
 
 test('a bad definition is reported as the kernel\'s error_log reports it, with a non-zero exit', (t) => {
   const p = new Prog(SRC, 'baddef');
-  const bad = `p:g/e ${p.at('riprel_load')} %zz`;
+  const bad = `p:ultest_${process.pid}_bad/e ${p.at('riprel_load')} %zz`;
   const e = emuTrace(p.exe, [bad]);
   assert.notEqual(e.status, 0);
   assert.doesNotMatch(e.stderr, /\n\s+at /, 'no JavaScript stack trace');
   assert.match(e.stderr, /Invalid fetch argument|Unknown register|error/i);
   if (!need(t, haveTracefs(), 'needs root and tracefs for the kernel oracle')) return;
   // The same text as the kernel's error_log (the lines after its timestamp).
-  try { fs.appendFileSync('/sys/kernel/tracing/uprobe_events', bad.replace('p:g/e', `p:ultest_${process.pid}_bad/e`) + '\n'); } catch { /* expected */ }
+  try { fs.appendFileSync('/sys/kernel/tracing/uprobe_events', bad + '\n'); } catch { /* expected */ }
   const log = fs.readFileSync('/sys/kernel/tracing/error_log', 'utf8').trimEnd().split('\n').slice(-3);
   const kernelMsg = log[0].replace(/^\[\s*[\d.]+\]\s*/, '');
   assert.ok(e.stderr.includes(kernelMsg), `stderr has "${kernelMsg}"`);
@@ -225,4 +237,18 @@ test('--trace-format json writes one object per hit with the kernel line in it',
   assert.deepEqual(objs.map(o => o.args), [' arg1=0x3', ' arg1=0x2', ' arg1=0x1']);
   assert.equal(objs[0].event, 'loop');
   assert.match(objs[0].text, /loop: \(0x[0-9a-f]+\) arg1=0x3$/);
+});
+
+test('a probe on pushf kills the program with SIGTRAP, as under the kernel (the pushed flags carry TF)', (t) => {
+  if (!need(t, haveTracefs(), 'needs root and tracefs for the kernel oracle')) return;
+  const p = new Prog(SRC, 'pushf');
+  const defs = [`p:pushf ${p.at('pushf_site')}`];
+  const k = kernelTrace(p.exe, defs);
+  assert.equal(k.status, null, 'natively killed by a signal');
+  for (const model of ['current', '2012']) {
+    const e = emuTrace(p.exe, defs, ['--model', model]);
+    assert.equal(e.status, 128 + 5, `${model}: ${e.stderr}`);
+    assert.match(e.stderr, /SIGTRAP/);
+    compare(t, k.lines, e.lines);
+  }
 });

@@ -120,15 +120,16 @@ test('a signal arriving while the task is in the XOL slot is held back until aft
   s.u.register(s.exe, s.ident, s.off('add_site'), counter('c'));
   s.p.start();
   const held: number[] = [];
+  let rbx0 = -1;
   s.u.on(e => {
-    if (e.type === 'pre_xol') s.p.kill(SIGUSR1); // arrives with ip in the slot
+    if (e.type === 'pre_xol') { rbx0 = s.p.cpu.get(RBX); s.p.kill(SIGUSR1); } // arrives with ip in the slot
     if (e.type === 'signal-held') held.push(e.sig);
   });
-  const rbx0 = 0;
   s.p.run();
   assert.deepEqual(held, [SIGUSR1]);
   assert.equal(s.p.exit?.signal, SIGUSR1, 'then delivered (default action: terminate)');
   assert.equal(s.p.cpu.rip, s.sym('pushf_site'), 'delivered after the step, with ip after the probed add');
+  assert.notEqual(rbx0, -1);
   assert.equal(s.p.cpu.get(RBX), rbx0 + 1, 'the probed add did execute');
 });
 
@@ -192,13 +193,26 @@ test('a handler returning UPROBE_HANDLER_REMOVE removes the breakpoint from the 
 test('today\'s kernel emulates calls, jumps, nops and push; 2012 skips only nops', () => {
   for (const model of ['current', '2012'] as const) {
     const s = setup(FIXUPS, model);
-    for (const n of ['dcall', 'jmp_short', 'jcc_taken', 'nop1', 'nop5', 'push_site']) s.u.register(s.exe, s.ident, s.off(n), counter(n));
+    const sites = model === 'current' ? ['dcall', 'jmp_short', 'jcc_taken', 'nop1', 'nop5', 'push_site'] : ['dcall', 'jmp_short', 'jcc_taken', 'nop1', 'nop2', 'push_site'];
+    for (const n of sites) s.u.register(s.exe, s.ident, s.off(n), counter(n));
     s.p.start();
     s.p.run();
     const emulated = s.events.filter(e => e.type === 'emulate').map(e => (e as { kind: string }).kind);
     const stepped = s.events.filter(e => e.type === 'pre_xol').length;
-    if (model === 'current') { assert.deepEqual(emulated, ['call', 'jmp', 'jcc', 'nop', 'nop', 'push']); assert.equal(stepped, 0); }
-    else { assert.deepEqual(emulated, ['nop'], '2012 skipped only 0x90 and 66 90'); assert.equal(stepped, 5); }
+    // Program order: dcall, jmp_short, jcc_taken, push_site, nop1, nop2/nop5.
+    if (model === 'current') { assert.deepEqual(emulated, ['call', 'jmp', 'jcc', 'push', 'nop', 'nop']); assert.equal(stepped, 0); }
+    else { assert.deepEqual(emulated, ['nop', 'nop'], '2012 skipped 90 and 66 90 without stepping'); assert.equal(stepped, 4); }
     assert.equal(s.p.exit?.status, 42);
   }
+});
+
+test('2012: a skipped multi-byte nop leaves ip just past the int3, inside the nop (3.5 behaviour)', () => {
+  const s = setup(FIXUPS, '2012');
+  s.u.register(s.exe, s.ident, s.off('nop5'), counter('n'));
+  s.p.start();
+  s.p.run();
+  const em = s.events.find(e => e.type === 'emulate');
+  assert.ok(em && em.type === 'emulate');
+  assert.equal(em.ipAfter, s.sym('nop5') + 1);
+  assert.equal(s.p.exit?.signal, 4, 'the CPU then decodes the middle of the nop: SIGILL');
 });

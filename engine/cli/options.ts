@@ -41,7 +41,8 @@ class TraceWriter {
   }
   flush(): void {
     if (!this.buf.length) return;
-    const data = Buffer.from(this.buf.join(''), 'utf8');
+    // Trace text is a byte string (the kernel copies string arguments' bytes verbatim).
+    const data = Buffer.from(this.buf.join(''), 'latin1');
     this.buf = []; this.size = 0;
     let off = 0;
     while (off < data.length) {
@@ -88,7 +89,7 @@ export function runWithOptions(o: CliOptions): number {
     } else out = new TraceWriter(2, false);
     const w = out;
     const sink = o.traceFormat === 'json'
-      ? (r: TraceRecord) => w.write(JSON.stringify({ ...r, line: undefined, text: r.line }) + '\n')
+      ? (r: TraceRecord) => w.write(Buffer.from(JSON.stringify({ ...r, line: undefined, text: Buffer.from(r.line, 'latin1').toString('utf8'), args: Buffer.from(r.args, 'latin1').toString('utf8') }) + '\n', 'utf8').toString('latin1'))
       : (r: TraceRecord) => w.write(r.line + '\n');
     tracer = new TraceUprobes(uprobes, sink);
     uprobes.on(e => {
@@ -96,10 +97,11 @@ export function runWithOptions(o: CliOptions): number {
     });
     for (const d of defs) {
       try { tracer.command(d); } catch (e) {
-        if (e instanceof TraceError) throw new UserError(e.render().replace(/\n/g, '\n  ').trimEnd());
+        if (e instanceof TraceError) throw new UserError(e.render().trimEnd() || `${e.message} (${e.errno})`);
         throw e;
       }
     }
+    tracer.enableAll();
   }
   p.start();
   const done = p.run(o.maxInsns ?? Infinity);

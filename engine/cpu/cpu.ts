@@ -283,7 +283,8 @@ export class Cpu {
         this.hooks.signal(this, e.signal, e.code, e.addr, e.detail);
         continue;
       }
-      if (stepping && !this.exited) {
+      // After syscall the kernel returns with TF still set: the trap comes after the next instruction.
+      if (stepping && !this.exited && !i.trapAfterNext) {
         // #DB after one instruction under TF.
         if (!this.notifyDie(DIE_DEBUG)) this.hooks.signal(this, SIGTRAP, TRAP_TRACE, ip, 'single-step');
       }

@@ -103,6 +103,7 @@ function fromIced(ins: Instruction, bytes: Uint8Array, lookup: HandlerLookup, un
   }
   d.opSize = d.size[0] || (d.kind[1] ? d.size[1] : 0);
   d.exec = lookup(d.code, d.mnemonic) ?? unknown;
+  d.trapAfterNext = d.mnemonic === Mnemonic.Syscall;
   return d;
 }
 

@@ -49,7 +49,10 @@ export class TraceUprobes {
 
   constructor(readonly uprobes: Uprobes, private sink: TraceSink, private cwd = process.cwd()) {}
 
-  /** Apply one `uprobe_events` line (p:, r:, -:). Errors are the kernel's, rendered in one TraceError. */
+  /**
+   * Apply one `uprobe_events` line (p:, r:, -:). Errors are the kernel's, rendered in one TraceError.
+   * A new event is defined but not enabled: call enable() or enableAll().
+   */
   command(line: string): TraceEvent | null {
     const cmd = parseCommand(line, {
       fileExists: (p: string) => {
@@ -92,9 +95,27 @@ export class TraceUprobes {
         record(p, this.context(p, u, true, func, ret), { func, ret });
       } : undefined,
     };
-    te.uprobe = this.uprobes.register(hostPath, fileIdent(hostPath), ev.offset, te.consumer);
     this.events.push(te);
     return te;
+  }
+
+  /** Enable one event: its consumer is registered on the uprobe (and installed where the file is mapped). */
+  enable(te: TraceEvent): void {
+    if (te.uprobe) return;
+    try {
+      te.uprobe = this.uprobes.register(te.hostPath, fileIdent(te.hostPath), te.ev.offset, te.consumer);
+    } catch (e) {
+      this.events.splice(this.events.indexOf(te), 1);
+      throw e;
+    }
+  }
+
+  /**
+   * Enable every defined event, as `echo 1 > events/GROUP/enable` does: the kernel walks its event list
+   * newest first, and each uprobe puts its newest consumer first, so handlers run in definition order.
+   */
+  enableAll(): void {
+    for (const te of [...this.events].reverse()) this.enable(te);
   }
 
   private context(p: Process, _u: Uprobe, isReturn: boolean, func?: number, ret?: number): FetchContext {

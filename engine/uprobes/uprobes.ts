@@ -96,7 +96,8 @@ export class Uprobes {
       u = new Uprobe(ident, path, offset);
       this.uprobes.push(u);
     }
-    u.consumers.push(uc);
+    // New consumers go first, as the kernel links them (so its trace lists them in reverse order).
+    u.consumers.unshift(uc);
     for (const mm of this.mms.values()) {
       for (const v of mm.p.mem.vmas) {
         const va = this.vaddrIn(v, u);
@@ -296,7 +297,8 @@ export class Uprobes {
     if (slot < 0) { cpu.rip = bpVaddr; return; } // no free slot: retry the hit later
     const a = u.arch!;
     const slotAddr = mm.xol.slotAddr(slot);
-    mm.xol.copy(slot, a.slotInsn);
+    // The kernel copies a whole 16-byte buffer: the (rewritten) instruction and the bytes after it.
+    mm.xol.copy(slot, a.slotImage);
     const t = mm.utask;
     t.xolVaddr = slotAddr; t.vaddr = bpVaddr; t.slot = slot;
     const r = arch_uprobe_pre_xol(a, t.autask, cpu, bpVaddr, slotAddr);

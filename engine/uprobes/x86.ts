@@ -27,13 +27,15 @@ function has(a: ArchUprobe, name: string): boolean { return a.fixupNames.include
 export function arch_uprobe_skip_sstep(a: ArchUprobe, cpu: Cpu, vaddr: number): string | null {
   const e = a.emulate;
   if (!e) return null;
-  const next = vaddr + a.len;
+  // Where ip goes when nothing branches: past the instruction today; 2012's skip left it just past the
+  // int3 (correct only for one-byte nops).
+  const next = vaddr + e.ipAdvance;
   switch (e.kind) {
     case 'nop': cpu.rip = next; return 'nop';
     case 'jmp': cpu.rip = e.target!; return 'jmp';
     case 'jcc': cpu.rip = cpu.f.cond(e.cc!) ? e.target! : next; return 'jcc';
     case 'call':
-      try { cpu.pushNum(next); } catch { return null; } // the kernel falls back to XOL if the push faults
+      try { cpu.pushNum(vaddr + a.len); } catch { return null; } // the kernel falls back to XOL if the push faults
       cpu.rip = e.target!;
       return 'call';
     case 'push': {

@@ -117,30 +117,35 @@ push_rbx:
 push_imm:
         push    $0x77
         pop     %rax
+        # The kernel's eight standard nops (x86_nops[1..8]), byte for byte.
         .globl nop1
 nop1:
-        nop
+        .byte   0x90
         .globl nop2
 nop2:
-        xchg    %ax, %ax
+        .byte   0x66, 0x90
         .globl nop3
 nop3:
-        nopl    (%rax)
+        .byte   0x0f, 0x1f, 0x00
         .globl nop4
 nop4:
-        nopl    0(%rax)
+        .byte   0x0f, 0x1f, 0x40, 0x00
         .globl nop5
 nop5:
-        nopl    0(%rax,%rax,1)
+        .byte   0x0f, 0x1f, 0x44, 0x00, 0x00
         .globl nop6
 nop6:
-        nopw    0(%rax,%rax,1)
+        .byte   0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00
         .globl nop7
 nop7:
-        nopl    0x0(%rax)
+        .byte   0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00
         .globl nop8
 nop8:
-        nopl    0x0(%rax,%rax,1)
+        .byte   0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00
+        # A nop form outside that list (stepped out of line today).
+        .globl nop_other
+nop_other:
+        nopw    %cs:0(%rax,%rax,1)
         lea     msg(%rip), %rsi
         lea     buf(%rip), %rdi
         mov     $5, %ecx
