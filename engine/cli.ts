@@ -8,11 +8,11 @@ import { UserError } from './errors';
 import { runWithOptions, CliOptions } from './cli/options';
 
 export const USAGE = 'usage: uprobe-lab run [-v] [--max-insns N] [--probe DEF]... [--probes FILE] [--trace FILE|-] ' +
-  '[--trace-format text|json] [--profile] [--model current|2012] [--unsafe] [--allow-write DIR] [--max-memory BYTES] -- PROGRAM [ARGS...]';
+  '[--trace-format text|json] [--profile] [--show-phases] [--model current|2012] [--unsafe] [--allow-write DIR] [--max-memory BYTES] -- PROGRAM [ARGS...]';
 
 export function parseArgs(argv: string[]): CliOptions {
   if (argv[0] !== 'run') throw new UserError(argv[0] === undefined ? 'missing command' : `unknown command '${argv[0]}'`);
-  const o: CliOptions = { verbose: false, probes: [], probeFiles: [], traceFormat: 'text', profile: false, model: 'current', unsafe: false, allowWrite: [], program: '', args: [] };
+  const o: CliOptions = { verbose: false, probes: [], probeFiles: [], traceFormat: 'text', profile: false, showPhases: false, model: 'current', unsafe: false, allowWrite: [], program: '', args: [] };
   let k = 1;
   const value = (name: string): string => {
     const v = argv[++k];
@@ -44,6 +44,7 @@ export function parseArgs(argv: string[]): CliOptions {
         o.traceFormat = f; break;
       }
       case '--profile': o.profile = true; break;
+      case '--show-phases': o.showPhases = true; break;
       case '--model': {
         const m = value(a);
         if (m !== 'current' && m !== '2012') throw new UserError('--model is current or 2012');

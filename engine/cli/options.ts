@@ -8,6 +8,7 @@ import { UserError } from '../errors';
 import { Uprobes } from '../uprobes/uprobes';
 import { TraceUprobes, TraceRecord } from '../uprobes/trace_uprobe';
 import { TraceError } from '../trace';
+import { describeEvent } from '../uprobes/describe';
 
 export interface CliOptions {
   verbose: boolean;
@@ -18,6 +19,7 @@ export interface CliOptions {
   trace?: string;
   traceFormat: 'text' | 'json';
   profile: boolean;
+  showPhases: boolean;
   model: 'current' | '2012';
   unsafe: boolean;
   allowWrite: string[];
@@ -94,6 +96,7 @@ export function runWithOptions(o: CliOptions): number {
     tracer = new TraceUprobes(uprobes, sink);
     uprobes.on(e => {
       if (e.type === 'refused') fs.writeSync(2, `uprobe-lab: probe on ${e.uprobe.label} not installed: ${e.reason}\n`);
+      else if (o.showPhases) { out!.flush(); fs.writeSync(2, `[uprobes] ${describeEvent(e)}\n`); }
     });
     for (const d of defs) {
       try { tracer.command(d); } catch (e) {

@@ -109,6 +109,10 @@ function fromIced(ins: Instruction, bytes: Uint8Array, lookup: HandlerLookup, un
 
 const gas = new Formatter(FormatterSyntax.Gas);
 const intel = new Formatter(FormatterSyntax.Intel);
+gas.uppercaseHex = false;
+intel.uppercaseHex = false;
+gas.ripRelativeAddresses = true;
+intel.ripRelativeAddresses = true;
 
 /** Disassemble bytes at ip (AT&T by default). Returns [text, length], or ['(bad)', 1]. */
 export function disassemble(bytes: Uint8Array, ip: number, syntax: 'att' | 'intel' = 'att'): [string, number] {

@@ -37,7 +37,7 @@ export type UprobeEvent =
   | { type: 'pre_xol'; uprobe: Uprobe; slot: number; slotAddr: number; origBytes: Uint8Array; slotBytes: Uint8Array;
       fixups: string[]; scratch?: { reg: string; saved: number; loaded: number } }
   | { type: 'single-step'; uprobe: Uprobe; ip: number }
-  | { type: 'post_xol'; uprobe: Uprobe; slot: number; changes: FixupChange[]; ip: number }
+  | { type: 'post_xol'; uprobe: Uprobe; slot: number; ipAfterStep: number; changes: FixupChange[]; ip: number }
   | { type: 'abort'; uprobe: Uprobe; reason: string; ip: number }
   | { type: 'signal-held'; sig: number }
   | { type: 'uretprobe-hijack'; uprobe: Uprobe; func: number; orig: number; trampoline: number }

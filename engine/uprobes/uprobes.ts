@@ -321,7 +321,7 @@ export class Uprobes {
       const r = arch_uprobe_post_xol(a, t.autask, cpu, t.vaddr, t.xolVaddr);
       sigtrap = r.sigtrap;
       t.phase = 'post_xol';
-      this.emit({ type: 'post_xol', uprobe: u, slot: t.slot, changes: [{ what: 'ip after the step', before: ipAfterStep, after: ipAfterStep }, ...r.changes], ip: cpu.rip });
+      this.emit({ type: 'post_xol', uprobe: u, slot: t.slot, ipAfterStep, changes: r.changes, ip: cpu.rip });
     } else if (t.state === UTASK_SSTEP_TRAPPED) {
       arch_uprobe_abort_xol(a, t.autask, cpu, t.vaddr);
       t.phase = 'abort';
