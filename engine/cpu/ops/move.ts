@@ -47,25 +47,17 @@ const movsx = (cpu: Cpu, i: Insn): void => {
 onMnemonic([Mnemonic.Movsx, Mnemonic.Movsxd], movsx);
 
 onMnemonic(Mnemonic.Lea, (cpu, i) => {
-  // The address without segment base, truncated to the operand size.
-  const seg = i.memSeg; i.memSeg = 0;
-  let a: number;
-  try { a = leaAddr(cpu, i); } finally { i.memSeg = seg; }
-  const lo = a % 4294967296 | 0, hi = Math.floor(a / 4294967296) | 0;
-  norm(i.size[0], lo, hi);
-  cpu.writeOp(i, 0, res.lo, res.hi);
-});
-
-/** lea computes any 64-bit address, canonical or not. */
-function leaAddr(cpu: Cpu, i: Insn): number {
+  // The address without segment base, truncated to the operand size. Computed in halves: a "negative"
+  // 64-bit address is above 2^53 and would lose its low bits as a double.
   let lo = i.dispLo >>> 0, hi = i.dispHi;
   if (i.memBase >= 0) { lo += cpu.r[2 * i.memBase] >>> 0; hi += cpu.r[2 * i.memBase + 1]; }
   if (i.memIndex >= 0) { lo += (cpu.r[2 * i.memIndex] >>> 0) * i.memScale; hi += Math.imul(cpu.r[2 * i.memIndex + 1], i.memScale); }
   const carry = Math.floor(lo / 4294967296);
   lo -= carry * 4294967296;
   hi = (hi + carry) | 0;
-  return (hi >>> 0) * 4294967296 + lo;
-}
+  norm(i.size[0], lo | 0, hi);
+  cpu.writeOp(i, 0, res.lo, res.hi);
+});
 
 onMnemonic(Mnemonic.Xchg, (cpu, i) => {
   const a = cpu.readOp(i, 0), ah = cpu.hi;

@@ -1,0 +1,194 @@
+// The command line's contract: a usage line and exit status 2 for bad arguments; a one-line error and
+// a non-zero status (never a JavaScript stack) for programs it cannot run; --max-insns; and the guest's
+// exit status, stdout, stdin and arguments passing straight through (compared with a native run).
+
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { buildAsm, buildC, runNative, runEmu, need, have, exitCode, tmpDir, CLI } from './util';
+
+interface Out { status: number | null; stdout: string; stderr: string }
+
+function cli(args: string[], input?: string): Out {
+  const r = spawnSync(process.execPath, [CLI, ...args], { input, env: {}, timeout: 60000 });
+  return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
+}
+
+function built(t: import('node:test').TestContext): boolean {
+  return need(t, fs.existsSync(CLI), 'dist/cli.js not built (node scripts/build.mjs)');
+}
+
+/** A clean refusal: exactly one line on stderr, naming the problem, no stack trace, non-zero exit. */
+function assertOneLineError(r: Out, pattern: RegExp, what: string): void {
+  assert.notEqual(r.status, 0, `${what}: exit status`);
+  assert.equal(r.stdout, '', `${what}: nothing on stdout`);
+  const lines = r.stderr.split('\n').filter(l => l !== '');
+  assert.equal(lines.length, 1, `${what}: one line expected, got:\n${r.stderr}`);
+  assert.match(lines[0], pattern, what);
+  assert.doesNotMatch(r.stderr, /\bat .*\(.*:\d+:\d+\)|Error:|internal error/, `${what}: no JavaScript error or stack`);
+}
+
+const USAGE_LINE = /^usage: uprobe-lab run .*-- PROGRAM \[ARGS\.\.\.\]$/;
+
+for (const [args, reason] of [
+  [[], /missing command/],
+  [['frobnicate'], /unknown command 'frobnicate'/],
+  [['run'], /missing PROGRAM/],
+  [['run', '--'], /missing PROGRAM/],
+  [['run', '--no-such-option', '--', '/bin/true'], /unknown option '--no-such-option'/],
+  [['run', '--max-insns'], /--max-insns needs a value/],
+  [['run', '--max-insns', 'lots', '--', '/bin/true'], /--max-insns needs a positive integer/],
+  [['run', '--max-insns', '0', '--', '/bin/true'], /--max-insns needs a positive integer/],
+] as [string[], RegExp][]) {
+  test(`bad arguments (${args.join(' ') || 'none'}): message, usage line, exit 2`, (t) => {
+    if (!built(t)) return;
+    const r = cli(args);
+    assert.equal(r.status, 2);
+    assert.equal(r.stdout, '');
+    const lines = r.stderr.split('\n').filter(l => l !== '');
+    assert.equal(lines.length, 2, r.stderr);
+    assert.match(lines[0], /^uprobe-lab: /);
+    assert.match(lines[0], reason);
+    assert.match(lines[1], USAGE_LINE);
+  });
+}
+
+test('programs that cannot run: one clean line each, non-zero exit, no stack trace', (t) => {
+  if (!built(t) || !need(t, have('as') && have('ld'), 'binutils (as, ld) not installed')) return;
+  const dir = tmpDir('cli-');
+  const good = buildAsm('  .globl _start\n_start:\n  mov $60, %eax\n  mov $3, %edi\n  syscall\n', 'good');
+  const bytes = fs.readFileSync(good);
+  const file = (name: string, data: Uint8Array | string): string => { const p = path.join(dir, name); fs.writeFileSync(p, data); return p; };
+  const cases: [string, string, RegExp][] = [
+    ['missing file', path.join(dir, 'does-not-exist'), /does-not-exist: no such file/],
+    ['a directory', dir, /is a directory/],
+    ['a text file', file('notes.txt', 'just some text\n'), /not an ELF file/],
+    ['an empty file', file('empty', ''), /not an ELF file/],
+    ['a bare ELF magic', file('magic', '\x7fELF'), /truncated ELF header/],
+    ['a truncated ELF (headers only)', file('trunc-head', bytes.subarray(0, 100)), /program headers lie outside the file/],
+    ['a truncated ELF (segment cut)', file('trunc-seg', bytes.subarray(0, 0x1002)), /segment \d+ lies outside the file/],
+    ['a big-endian ELF', file('be', Uint8Array.from(bytes, (b, k) => k === 5 ? 2 : b)), /big-endian/],
+    ['a non-x86_64 machine', file('arm', Uint8Array.from(bytes, (b, k) => k === 18 ? 183 : k === 19 ? 0 : b)), /machine 183 is not x86_64/],
+    ['a relocatable object', file('obj', Uint8Array.from(bytes, (b, k) => k === 16 ? 1 : b)), /not an executable/],
+  ];
+  if (have('gcc')) {
+    // 32-bit: assembled and linked as i386
+    const s = path.join(dir, 'i386.s'), o = path.join(dir, 'i386.o'), exe32 = path.join(dir, 'i386');
+    fs.writeFileSync(s, '  .globl _start\n_start:\n  mov $1, %eax\n  int $0x80\n');
+    spawnSync('as', ['--32', '-o', o, s]);
+    const ld = spawnSync('ld', ['-m', 'elf_i386', '-o', exe32, o]);
+    if (ld.status === 0) cases.push(['a 32-bit ELF', exe32, /32-bit ELF.*not supported/]);
+    const dyn = buildC('int main(void) { return 0; }\n', 'dyn', { flags: ['-O2'] });
+    cases.push(['a dynamically linked executable', dyn, /dynamically linked.*interpreter \/.*ld-linux.*only static/]);
+  }
+  for (const [what, prog, pattern] of cases) {
+    const r = cli(['run', '--', prog]);
+    assertOneLineError(r, new RegExp(`^uprobe-lab: .*${pattern.source}`), what);
+    assert.equal(r.status, 1, `${what}: exit status 1`);
+  }
+  // the same good binary runs (the refusals above are about the damage, not the program)
+  assert.equal(cli(['run', '--', good]).status, 3);
+});
+
+test('--max-insns stops an endless loop with a clear message (exit 124)', (t) => {
+  if (!built(t) || !need(t, have('as') && have('ld'), 'binutils (as, ld) not installed')) return;
+  const exe = buildAsm('  .globl _start\n_start:\n  xor %eax, %eax\nspin:\n  inc %rax\n  jmp spin\n', 'spin');
+  const r = cli(['run', '--max-insns', '5000', '--', exe]);
+  assert.equal(r.status, 124);
+  assert.equal(r.stdout, '');
+  assert.match(r.stderr.trim(), /^uprobe-lab: stopped after 5000 instructions \(--max-insns\) at 0x40100[0-9a-f]$/);
+});
+
+test('the guest exit status, stdout, stdin and arguments pass through as natively', (t) => {
+  if (!built(t) || !need(t, have('as') && have('ld'), 'binutils (as, ld) not installed')) return;
+  // Upper-cases stdin to stdout, then writes its arguments one per line, and exits with argc + 40.
+  const exe = buildAsm(`  .globl _start
+_start:
+  mov (%rsp), %r12
+  lea 8(%rsp), %r13
+1:
+  xor %eax, %eax
+  xor %edi, %edi
+  lea buf(%rip), %rsi
+  mov $64, %edx
+  syscall
+  test %rax, %rax
+  jle 3f
+  mov %rax, %rdx
+  lea buf(%rip), %rsi
+  xor %ecx, %ecx
+2:
+  movzbl (%rsi,%rcx), %eax
+  lea -'a'(%rax), %r8d
+  cmp $25, %r8d
+  ja 4f
+  sub $32, %eax
+  mov %al, (%rsi,%rcx)
+4:
+  inc %rcx
+  cmp %rdx, %rcx
+  jb 2b
+  mov $1, %eax
+  mov $1, %edi
+  syscall
+  jmp 1b
+3:
+  mov (%r13), %rsi
+  test %rsi, %rsi
+  jz 6f
+  xor %edx, %edx
+5:
+  cmpb $0, (%rsi,%rdx)
+  je 7f
+  inc %rdx
+  jmp 5b
+7:
+  movb $10, (%rsi,%rdx)
+  inc %rdx
+  mov $1, %eax
+  mov $1, %edi
+  syscall
+  add $8, %r13
+  jmp 3b
+6:
+  lea 40(%r12), %rdi
+  mov $60, %eax
+  syscall
+  .bss
+buf: .skip 64
+`, 'echo-up');
+  const input = 'hello, emulator!\n'.repeat(20) + 'last line without newline';
+  const args = ['one', 'two words', ''];
+  const n = runNative(exe, args, input);
+  const e = runEmu(exe, args, input);
+  assert.equal(exitCode(n), 44);
+  assert.equal(exitCode(e), 44);
+  assert.equal(e.stdout, n.stdout);
+  assert.ok(n.stdout.startsWith('HELLO, EMULATOR!\n'), n.stdout);
+  assert.equal(e.stderr, '');
+});
+
+test('a libc program: stdout through stdio buffering, stdin, exit status (glibc and musl)', (t) => {
+  if (!built(t) || !need(t, have('gcc'), 'gcc not installed')) return;
+  const src = `#include <stdio.h>
+#include <stdlib.h>
+int main(int argc, char **argv) {
+  char line[256]; long sum = 0; int n = 0;
+  while (fgets(line, sizeof line, stdin)) { sum += strtol(line, NULL, 10); n++; }
+  printf("%d lines, sum %ld, argv[1]=%s\\n", n, sum, argc > 1 ? argv[1] : "-");
+  return (int)(sum % 256);
+}
+`;
+  const input = Array.from({ length: 50 }, (_, k) => String(k * 37 - 400)).join('\n') + '\n';
+  const compilers: [string, string][] = [['gcc', 'glibc']];
+  if (have('musl-gcc')) compilers.push(['musl-gcc', 'musl']);
+  for (const [cc, libc] of compilers) {
+    const exe = buildC(src, `sum-${libc}`, { cc, flags: ['-O2', '-static'] });
+    const n = runNative(exe, ['arg'], input), e = runEmu(exe, ['arg'], input);
+    assert.equal(e.stdout, n.stdout, libc);
+    assert.equal(exitCode(e), exitCode(n), libc);
+    assert.equal(e.stderr, '', libc);
+  }
+});
