@@ -1,0 +1,72 @@
+// The debugger's breakpoints. Each verified breakpoint is one uprobe consumer per address it resolved
+// to; its condition, hit condition and log message decide, in the consumer's handler, whether the hit
+// stops the debugger, prints a trace line, or does nothing.
+
+import type { Uprobe } from '../engine/uprobes/uprobe';
+import type { UprobeConsumer } from '../engine/uprobes/types';
+import type { Condition, HitCondition, LogTemplate } from './expr';
+
+export type BreakpointKind = 'source' | 'function' | 'instruction';
+
+/** What the client asked for (kept across restarts and re-resolved against each new process). */
+export interface BreakpointSpec {
+  kind: BreakpointKind;
+  /** source: file and (client) line. */
+  path?: string;
+  line?: number;
+  /** function: `sym`, `sym+0x10`, or an address. */
+  name?: string;
+  /** instruction: an address (memory reference) plus a byte offset. */
+  instructionReference?: string;
+  offset?: number;
+  condition?: string;
+  hitCondition?: string;
+  logMessage?: string;
+}
+
+/** One uprobe consumer the breakpoint registered. */
+export interface Registration {
+  address: number;
+  fileOffset: number;
+  uprobe: Uprobe;
+  consumer: UprobeConsumer;
+  cond?: Condition;
+  log?: LogTemplate;
+  /** Event name of the logpoint's trace lines (the kernel's default name for a probe there). */
+  eventName: string;
+}
+
+export class DebugBreakpoint {
+  verified = false;
+  message: string | undefined;
+  /** source: the line the breakpoint actually sits on (moved to the next line with code). */
+  line: number | undefined;
+  /** The file the line table calls this source (for the response's source). */
+  resolvedPath: string | undefined;
+  /** Addresses the breakpoint resolved to (run-time addresses). */
+  addresses: number[] = [];
+  regs: Registration[] = [];
+  /** Addresses where registration was refused, with the reason. */
+  refusals: Array<{ address: number; fileOffset?: number; reason: string }> = [];
+  hit: HitCondition | undefined;
+  /** Hits whose condition held (what the hit condition counts). */
+  hits = 0;
+
+  constructor(readonly id: number, readonly spec: BreakpointSpec) {}
+
+  /** Same request (a client re-sending its breakpoints keeps the breakpoint and its hit count). */
+  sameAs(s: BreakpointSpec): boolean {
+    const a = this.spec;
+    return a.kind === s.kind && a.path === s.path && a.line === s.line && a.name === s.name &&
+      a.instructionReference === s.instructionReference && (a.offset ?? 0) === (s.offset ?? 0) &&
+      (a.condition ?? '') === (s.condition ?? '') && (a.hitCondition ?? '') === (s.hitCondition ?? '') &&
+      (a.logMessage ?? '') === (s.logMessage ?? '');
+  }
+
+  describe(): string {
+    const s = this.spec;
+    if (s.kind === 'source') return `${s.path?.split('/').pop()}:${this.line ?? s.line}`;
+    if (s.kind === 'function') return s.name ?? '?';
+    return `${s.instructionReference}${s.offset ? `+${s.offset}` : ''}`;
+  }
+}
