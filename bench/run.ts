@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import { buildAsm, CLI, have } from '../test/util';
 import { haveTracefs, kernelTrace } from '../test/kernel';
 import { ElfFile } from '../engine/elf/elf';
+import { DebugClient } from '@vscode/debugadapter-testsupport';
+import { ROOT } from '../test/util';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
@@ -114,12 +116,44 @@ function benchHit(): void {
   }
 }
 
-function main(): void {
+/** Debugger latency: launch to the first stop at a uprobe breakpoint, and an instruction step round trip. */
+async function benchDap(): Promise<void> {
+  const exe = path.join(ROOT, 'samples', 'bin', 'fixups');
+  const once = (dc: DebugClient, ev: string): Promise<unknown> => new Promise(r => dc.once(ev, r));
+  const launch: number[] = [], step: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const dc = new DebugClient('node', path.join(ROOT, 'dist', 'adapter.js'), 'uprobe');
+    const t0 = performance.now();
+    await dc.start();
+    await dc.initializeRequest();
+    const stopped = once(dc, 'stopped'), init = once(dc, 'initialized');
+    const l = dc.launchRequest({ program: exe } as never);
+    await init;
+    await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'riprel_load' }] });
+    await dc.configurationDoneRequest();
+    await l; await stopped;
+    launch.push(performance.now() - t0);
+    for (let k = 0; k < 20; k++) {
+      const s0 = performance.now(), st = once(dc, 'stopped');
+      await dc.stepInRequest({ threadId: 1, granularity: 'instruction' });
+      await st;
+      await dc.stackTraceRequest({ threadId: 1 });
+      step.push(performance.now() - s0);
+    }
+    await dc.stop();
+  }
+  const p95 = [...step].sort((a, b) => a - b)[Math.floor(step.length * 0.95)];
+  row('debugger: launch to first stop (adapter process start included)', `${median(launch).toFixed(0)} ms`, 'target 300 ms');
+  row('debugger: instruction step round trip (step + stackTrace)', `median ${median(step).toFixed(1)} ms, p95 ${p95.toFixed(1)} ms`, 'target p95 20 ms');
+}
+
+async function main(): Promise<void> {
   console.error(`uprobe-lab bench (median of ${RUNS} runs)`);
   benchAlu();
   benchHit();
+  await benchDap();
   console.log('\n| measurement | emulator | baseline (same run) |\n|---|---|---|');
   for (const [a, b, c] of rows) console.log(`| ${a} | ${b} | ${c} |`);
 }
 
-main();
+void main();
