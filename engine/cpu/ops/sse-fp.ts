@@ -60,7 +60,6 @@ export function fpEnd(cpu: Cpu, i: Insn): void {
 // ---- bit helpers --------------------------------------------------------------------------------
 
 const F64 = new Float64Array(1), F64I = new Int32Array(F64.buffer);
-const F32 = new Float32Array(1), F32I = new Int32Array(F32.buffer);
 
 /** 2^k for k in [-1074, 1023]. */
 const P2 = new Float64Array(2098);
