@@ -62,6 +62,8 @@ export class Memory {
   /** Bytes of anonymous and file memory the guest has touched (for the memory cap). */
   residentPages = 0;
   maxResidentPages = Infinity;
+  /** x86 page-fault error code of the last fault raised here (PROT 1, WRITE 2, USER 4, FETCH 0x10). */
+  faultErr = 0;
 
   private rNo = -1;
   private rPage: Page | null = null;
@@ -185,7 +187,9 @@ export class Memory {
     return p;
   }
 
-  private fault(addr: number, mapped: boolean): never {
+  private fault(addr: number, mapped: boolean, access = 0): never {
+    // Linux reports user accesses to kernel addresses as protection faults.
+    this.faultErr = (mapped || addr >= TASK_SIZE ? 1 : 0) | access | 4;
     throw new GuestFault(SIGSEGV, addr, '', mapped ? SEGV_ACCERR : SEGV_MAPERR);
   }
 
@@ -203,10 +207,10 @@ export class Memory {
   private writePage(addr: number): Page {
     const no = Math.floor(addr / PAGE_SIZE);
     if (no === this.wNo) return this.wPage!;
-    if (!(addr >= 0 && addr < TASK_SIZE)) this.fault(addr, false);
+    if (!(addr >= 0 && addr < TASK_SIZE)) this.fault(addr, false, 2);
     const p = this.page(addr);
-    if (!p) this.fault(addr, false);
-    if (!(p.prot & PROT_WRITE)) this.fault(addr, true);
+    if (!p) this.fault(addr, false, 2);
+    if (!(p.prot & PROT_WRITE)) this.fault(addr, true, 2);
     p.pristine = false;
     if (p.code) {
       // Code lives here: every write must drop the decoded instructions it covers, so never cache it.
@@ -355,7 +359,7 @@ export class Memory {
   /** Fetch instruction bytes (needs PROT_EXEC on the first byte; stops at the first non-executable page). */
   fetch(addr: number, maxLen: number): Uint8Array {
     const p = this.page(addr);
-    if (!p || !(p.prot & PROT_EXEC) || !(addr >= 0 && addr < TASK_SIZE)) this.fault(addr, !!p);
+    if (!p || !(p.prot & PROT_EXEC) || !(addr >= 0 && addr < TASK_SIZE)) this.fault(addr, !!p, 0x10);
     const off = addr & 0xfff;
     const first = Math.min(maxLen, PAGE_SIZE - off);
     if (first === maxLen) return p.u8.slice(off, off + maxLen);

@@ -286,7 +286,7 @@ export class Cpu {
       // After syscall the kernel returns with TF still set: the trap comes after the next instruction.
       if (stepping && !this.exited && !i.trapAfterNext) {
         // #DB after one instruction under TF.
-        if (!this.notifyDie(DIE_DEBUG)) this.hooks.signal(this, SIGTRAP, TRAP_TRACE, ip, 'single-step');
+        if (!this.notifyDie(DIE_DEBUG)) this.hooks.signal(this, SIGTRAP, TRAP_TRACE, this.rip, 'single-step');
       }
     }
     if (this.tif && !this.stopRequested) this.hooks.exitToUser(this);

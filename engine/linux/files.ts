@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 
 export interface OpenFile {
-  kind: 'stdin' | 'stdout' | 'stderr' | 'file' | 'dir' | 'pipe';
+  kind: 'stdin' | 'stdout' | 'stderr' | 'file' | 'dir' | 'pipe' | 'mem';
   /** Host descriptor for files and directories (-1 for stdio handled by callbacks). */
   hostFd: number;
   path: string;
@@ -17,11 +17,14 @@ export interface OpenFile {
   pipe?: { buf: number[]; readers: number; writers: number };
   /** The pipe end: read or write. */
   pipeEnd?: 'r' | 'w';
+  /** For 'mem' files (generated /proc contents): the bytes, fixed when opened. */
+  data?: Uint8Array;
 }
 
 export interface Stdio {
   /** Read up to len bytes from the guest's stdin; 0 at end of input. */
   read(len: number): Uint8Array;
+  /** Write to stdout or stderr; may throw an error with code 'EPIPE' when the reader is gone. */
   write(fd: 1 | 2, data: Uint8Array): void;
   isatty(fd: number): boolean;
 }
@@ -48,7 +51,7 @@ export function hostStdio(): Stdio {
         catch (e) {
           const code = (e as NodeJS.ErrnoException).code;
           if (code === 'EAGAIN') { sleepMs(1); continue; }
-          if (code === 'EPIPE') return;
+          // EPIPE (the reader went away) propagates: the write syscall turns it into SIGPIPE.
           throw e;
         }
       }

@@ -6,6 +6,7 @@
 import { SIGKILL, SIGSTOP, SIGCHLD, SIGCONT, SIGWINCH, SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGSYS,
   SIGTSTP, signalName, SI_KERNEL } from '../errors';
 import type { Process } from './process';
+import { TIF_SIGPENDING } from '../cpu/cpu';
 
 export const SIG_DFL = 0, SIG_IGN = 1;
 export const SA_NOCLDSTOP = 1, SA_NOCLDWAIT = 2, SA_SIGINFO = 4, SA_EXPOSE_TAGBITS = 0x800, SA_RESTORER = 0x04000000,
@@ -64,16 +65,17 @@ export type FrameBuilder = (p: Process, s: PendingSignal, act: SigAction, savedM
 let buildFrame: FrameBuilder | null = null;
 export function setFrameBuilder(f: FrameBuilder): void { buildFrame = f; }
 
-const TIF_SIGPENDING = 2;
-
 export class SignalState {
   actions: SigAction[] = Array.from({ length: 65 }, () => ({ handler: SIG_DFL, flags: 0, restorer: 0, mask: 0n }));
   /** Blocked mask, bit (sig-1). Never contains SIGKILL or SIGSTOP. */
   blocked = 0n;
   /** Queued signals in arrival order (standard signals at most once each). */
   pending: PendingSignal[] = [];
-  /** sigaltstack: sp, flags (SS_DISABLE, or 0 / SS_AUTODISARM as set), size. */
-  altStack = { sp: 0, flags: SS_DISABLE, size: 0 };
+  /**
+   * sigaltstack as the task holds it: sp, flags as last set (a new process has all zero, which reads back
+   * as SS_DISABLE because the size is 0; sas_ss_reset leaves SS_DISABLE), size.
+   */
+  altStack = { sp: 0, flags: 0, size: 0 };
   /** The mask to restore after sigsuspend-like waits (TIF_RESTORE_SIGMASK with saved_sigmask), or null. */
   savedMask: bigint | null = null;
 

@@ -4,3 +4,4 @@ import './mm';
 import './proc';
 import './time';
 import './signal';
+import './poll';

@@ -6,9 +6,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { defSyscall } from './table';
 import type { Process } from '../process';
-import { EBADF, EACCES, EFAULT, EINVAL, ENOTTY, ESPIPE, ENOTDIR, ENOENT, ERANGE, EMFILE, EISDIR, hostErrno, int } from './errno';
+import { EBADF, EACCES, EFAULT, EINVAL, ENOTTY, ESPIPE, ENOTDIR, ENOENT, ERANGE, EMFILE, EISDIR, EPIPE, hostErrno, int } from './errno';
 import type { OpenFile } from '../files';
-import { GuestFault } from '../../errors';
+import { GuestFault, SIGPIPE } from '../../errors';
+import { procSelfEntry, procFile } from '../procfs';
 
 const O_ACCMODE = 3, O_CREAT = 0x40, O_TRUNC = 0x200, O_APPEND = 0x400, O_DIRECTORY = 0x10000, O_CLOEXEC = 0x80000,
   O_EXCL = 0x80;
@@ -61,6 +62,12 @@ function doRead(p: Process, f: OpenFile, buf: number, len: number, pos?: number)
       break;
     }
     case 'dir': return -EISDIR;
+    case 'mem': {
+      const at = pos ?? f.pos;
+      data = f.data!.subarray(Math.min(at, f.data!.length), Math.min(at + len, f.data!.length));
+      if (pos === undefined) f.pos += data.length;
+      break;
+    }
     case 'pipe': {
       if (f.pipeEnd !== 'r') return -EBADF;
       const pb = f.pipe!;
@@ -76,8 +83,14 @@ function doRead(p: Process, f: OpenFile, buf: number, len: number, pos?: number)
 
 function doWrite(p: Process, f: OpenFile, data: Uint8Array, pos?: number): number {
   switch (f.kind) {
-    case 'stdout': p.stdio.write(1, data); return data.length;
-    case 'stderr': p.stdio.write(2, data); return data.length;
+    case 'stdout': case 'stderr':
+      try { p.stdio.write(f.kind === 'stdout' ? 1 : 2, data); } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
+        // Writing to a pipe nobody reads: SIGPIPE (SI_USER from ourselves, as send_sig does), and EPIPE.
+        p.kill(SIGPIPE, { code: 0, pid: p.pid, uid: process.getuid?.() ?? 0 });
+        return -EPIPE;
+      }
+      return data.length;
     case 'file': {
       if ((f.flags & O_ACCMODE) === 0) return -EBADF;
       const n = fs.writeSync(f.hostFd, data, 0, data.length, f.flags & O_APPEND ? null : pos ?? f.pos);
@@ -86,6 +99,11 @@ function doWrite(p: Process, f: OpenFile, data: Uint8Array, pos?: number): numbe
     }
     case 'pipe': {
       if (f.pipeEnd !== 'w') return -EBADF;
+      // No read end left open anywhere: SIGPIPE and EPIPE (pipe_write).
+      if (![...p.fds.values()].some(o => o.pipe === f.pipe && o.pipeEnd === 'r')) {
+        p.kill(SIGPIPE, { code: 0, pid: p.pid, uid: process.getuid?.() ?? 0 });
+        return -EPIPE;
+      }
       for (const b of data) f.pipe!.buf.push(b);
       return data.length;
     }
@@ -99,7 +117,7 @@ defSyscall(0, 'read', (p, a) => {
 });
 defSyscall(17, 'pread64', (p, a) => {
   const f = fileOf(p, a[0]); if (!f) return -EBADF;
-  if (f.kind !== 'file') return -ESPIPE;
+  if (f.kind !== 'file' && f.kind !== 'mem') return -ESPIPE;
   return guarded(() => doRead(p, f, a[1], a[2], a[3]));
 });
 defSyscall(1, 'write', (p, a) => {
@@ -146,6 +164,17 @@ function openAt(p: Process, dirfd: number, pathAddr: number, flags: number, mode
   return guarded(() => {
     const gp = readPath(p, pathAddr);
     if (gp === '') return -ENOENT;
+    const procEntry = path.isAbsolute(gp) ? procSelfEntry(p, gp) : null;
+    if (procEntry !== null && procEntry !== 'exe') {
+      // The process's own /proc files describe the guest, not the emulator: generated, or absent.
+      const data = procFile(p, procEntry);
+      if (!data) return -ENOENT;
+      if ((int(flags) & O_ACCMODE) !== 0) return -EACCES;
+      const fd = allocFd(p);
+      if (fd < 0) return fd;
+      p.fds.set(fd, { kind: 'mem', hostFd: -1, path: gp, pos: 0, flags: int(flags), cloexec: (int(flags) & O_CLOEXEC) !== 0, data });
+      return fd;
+    }
     const hp = resolvePath(p, int(dirfd), gp);
     if (typeof hp === 'number') return hp;
     flags = int(flags);
@@ -201,6 +230,7 @@ function hostStatOfFile(p: Process, f: OpenFile): fs.BigIntStats {
     case 'stdout': return fs.fstatSync(1, { bigint: true });
     case 'stderr': return fs.fstatSync(2, { bigint: true });
     case 'pipe': return pipeStat();
+    case 'mem': return procStat();
     default: return fs.fstatSync(f.hostFd, { bigint: true });
   }
 }
@@ -208,6 +238,13 @@ function hostStatOfFile(p: Process, f: OpenFile): fs.BigIntStats {
 function pipeStat(): fs.BigIntStats {
   const z = 0n;
   return { dev: 12n, ino: 1000n, mode: BigInt(0o10600), nlink: 1n, uid: z, gid: z, rdev: z, size: z, blksize: 4096n, blocks: z,
+    atimeMs: z, mtimeMs: z, ctimeMs: z, birthtimeMs: z, atimeNs: z, mtimeNs: z, ctimeNs: z, birthtimeNs: z } as unknown as fs.BigIntStats;
+}
+
+/** A /proc file: a regular read-only file whose size reads as 0. */
+function procStat(): fs.BigIntStats {
+  const z = 0n;
+  return { dev: 22n, ino: 4026531840n, mode: BigInt(0o100444), nlink: 1n, uid: z, gid: z, rdev: z, size: z, blksize: 1024n, blocks: z,
     atimeMs: z, mtimeMs: z, ctimeMs: z, birthtimeMs: z, atimeNs: z, mtimeNs: z, ctimeNs: z, birthtimeNs: z } as unknown as fs.BigIntStats;
 }
 
@@ -256,10 +293,11 @@ defSyscall(262, 'newfstatat', (p, a) => statPath(p, a[0], a[1], a[2], int(a[3]))
 
 defSyscall(8, 'lseek', (p, a) => {
   const f = fileOf(p, a[0]); if (!f) return -EBADF;
-  if (f.kind !== 'file' && f.kind !== 'dir') return -ESPIPE;
+  if (f.kind !== 'file' && f.kind !== 'dir' && f.kind !== 'mem') return -ESPIPE;
   const whence = int(a[2]);
   let base: number;
-  if (whence === 0) base = 0; else if (whence === 1) base = f.pos; else if (whence === 2) base = fs.fstatSync(f.hostFd).size; else return -EINVAL;
+  if (whence === 0) base = 0; else if (whence === 1) base = f.pos;
+  else if (whence === 2) base = f.kind === 'mem' ? f.data!.length : fs.fstatSync(f.hostFd).size; else return -EINVAL;
   const np = base + a[1];
   if (np < 0) return -EINVAL;
   f.pos = np;

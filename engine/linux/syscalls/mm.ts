@@ -3,12 +3,12 @@
 import * as fs from 'node:fs';
 import { defSyscall } from './table';
 import type { Process } from '../process';
-import { EBADF, EINVAL, ENOMEM, EACCES, ENODEV, int } from './errno';
-import { PAGE_SIZE, roundUp, TASK_SIZE } from '../../memory';
+import { EBADF, EINVAL, ENOMEM, EACCES, ENODEV, EFAULT, int } from './errno';
+import { PAGE_SIZE, roundUp, TASK_SIZE, FileBacking } from '../../memory';
 import { fileIdent } from '../files';
 
 const MAP_SHARED = 1, MAP_PRIVATE = 2, MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_FIXED_NOREPLACE = 0x100000;
-const MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2;
+const MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2, MREMAP_DONTUNMAP = 4;
 
 defSyscall(12, 'brk', (p, a) => {
   const want = a[0];
@@ -80,22 +80,56 @@ defSyscall(10, 'mprotect', (p, a) => {
 });
 
 defSyscall(25, 'mremap', (p, a) => {
-  const [old, oldLen, newLen] = [a[0], roundUp(a[1]), roundUp(a[2])];
+  const old = a[0], oldLen = roundUp(a[1]), newLen = roundUp(a[2]);
   const flags = int(a[3]);
-  if (old % PAGE_SIZE || newLen === 0) return -EINVAL;
+  if (old % PAGE_SIZE || newLen === 0 || (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP))) return -EINVAL;
+  if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) return -EINVAL;
+  if (flags & MREMAP_DONTUNMAP) return -EINVAL; // only for private anonymous moves; not modelled
+  // The old range must be mapped throughout (one mapping for the kernel, which merges neighbours that
+  // our Memory keeps apart); it takes the first one's protection and backing.
   const v = p.mem.findVma(old);
-  if (!v) return -14;
-  if (newLen <= oldLen) { if (newLen < oldLen) p.mem.unmap(old + newLen, oldLen - newLen); return old; }
-  // Grow in place if the space after is free.
-  let free = old + newLen <= TASK_SIZE;
-  for (let x = old + oldLen; x < old + newLen && free; x += PAGE_SIZE) if (p.mem.isMapped(x)) free = false;
-  if (free && !(flags & MREMAP_FIXED)) { p.mem.map(old + oldLen, newLen - oldLen, v.prot, v.name); return old; }
-  if (!(flags & MREMAP_MAYMOVE)) return -ENOMEM;
-  const at = flags & MREMAP_FIXED ? a[4] : p.mem.findFree(newLen, p.mmapBase);
-  if (at < 0) return -ENOMEM;
-  const bytes = p.mem.peek(old, oldLen)!;
-  p.mem.map(at, newLen, v.prot, v.name);
-  p.mem.poke(at, bytes);
+  if (!v || oldLen === 0) return -EFAULT;
+  for (let x = v.end; x < old + oldLen; x += PAGE_SIZE) if (!p.mem.isMapped(x)) return -EFAULT;
+  const off = old - v.start;
+  const fileAt = (delta: number): FileBacking | undefined => (v.file ? { ...v.file, offset: v.file.offset + off + delta } : undefined);
+  const dataAt = (delta: number): Uint8Array | undefined => v.fileData?.subarray(Math.min(off + delta, v.fileData.length));
+  if (!(flags & MREMAP_FIXED)) {
+    if (newLen <= oldLen) {
+      if (newLen < oldLen) p.mem.unmap(old + newLen, oldLen - newLen);
+      return old;
+    }
+    // Grow in place when the pages after it are free.
+    let free = old + newLen <= TASK_SIZE;
+    for (let x = old + oldLen; x < old + newLen && free; x += PAGE_SIZE) if (p.mem.isMapped(x)) free = false;
+    if (free) {
+      p.mem.map(old + oldLen, newLen - oldLen, v.prot, v.name, fileAt(oldLen), dataAt(oldLen));
+      return old;
+    }
+    if (!(flags & MREMAP_MAYMOVE)) return -ENOMEM;
+  }
+  let at: number;
+  if (flags & MREMAP_FIXED) {
+    at = a[4];
+    if (at % PAGE_SIZE || at + newLen > TASK_SIZE) return -EINVAL;
+    if (at < old + oldLen && old < at + newLen) return -EINVAL; // overlapping ranges
+  } else {
+    at = p.mem.findFree(newLen, p.mmapBase);
+    if (at < 0) return -ENOMEM;
+  }
+  // Move: the new mapping takes over the pages themselves (contents, private copies), then the old
+  // range goes away. Nothing is copied byte by byte.
+  p.mem.map(at, newLen, v.prot, v.name, fileAt(0), dataAt(0));
+  const keep = Math.min(oldLen, newLen);
+  for (let x = 0; x < keep; x += PAGE_SIZE) {
+    const from = (old + x) / PAGE_SIZE, to = (at + x) / PAGE_SIZE;
+    const pg = p.mem.pages.get(from);
+    if (!pg) continue;
+    if (pg.code) { pg.code = false; p.mem.onCodeWrite(from); }
+    p.mem.pages.delete(from);
+    p.mem.pages.set(to, pg);
+    pg.vma = p.mem.findVma(at + x)!;
+  }
+  p.mem.flushTlb();
   p.mem.unmap(old, oldLen);
   return at;
 });

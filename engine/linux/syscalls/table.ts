@@ -9,6 +9,9 @@ export interface SyscallEntry { name: string; fn: SyscallHandler }
 
 export const syscalls: (SyscallEntry | undefined)[] = [];
 
+/** A syscall handler's result that leaves rax as the handler set it (rt_sigreturn). */
+export const NO_RETURN = 0x7fffffffffff;
+
 export function defSyscall(nr: number, name: string, fn: SyscallHandler): void {
   syscalls[nr] = { name, fn };
 }
