@@ -68,9 +68,14 @@ export function kernelTrace(exe: string, defs: string[], args: string[] = [], in
   }
 }
 
-/** A trace line without what legitimately differs between runs: timestamp, pid and cpu. */
+/**
+ * A trace line without what legitimately differs between runs: timestamp, pid, cpu, and the latency
+ * flags column. That column shows the kernel's own interrupt/preemption state when the event was
+ * recorded: it reads `DBZff` for almost every uprobe hit, but a hit that comes right after a page fault
+ * can read `dl.ff`, so it is state of the host kernel, not of the traced program.
+ */
 export function normalize(line: string): string {
   const m = /^\s*(.*)-(\d+)\s+\[(\d+)\]\s+(\S+)\s+(\d+\.\d+): (.*)$/.exec(line);
   if (!m) return line;
-  return `${m[1].trim()} ${m[4]} ${m[6]}`;
+  return `${m[1].trim()} ${m[6]}`;
 }
