@@ -192,3 +192,37 @@ int main(int argc, char **argv) {
     assert.equal(e.stderr, '', libc);
   }
 });
+
+test('static-PIE (ET_DYN without an interpreter) runs as natively, loaded where Linux puts it', () => {
+  const src = `#include <stdio.h>
+int main(int argc, char **argv) { printf("pie %d %s %d\\n", argc, argv[1], (int)((unsigned long)&main >> 40)); return 5; }`;
+  const exe = buildC(src, 'pie', { flags: ['-O2', '-static-pie'] });
+  const n = runNative('setarch', ['-R', exe, 'x']);
+  const e = runEmu(exe, ['x']);
+  assert.equal(e.stdout, n.stdout, 'same output, including the load address bits (0x5555... with ASLR off)');
+  assert.equal(e.status, 5);
+  assert.equal(n.status, 5);
+});
+
+test('comm is the program basename cut to 15 characters, pid is stable within a run', () => {
+  const exe = buildAsm(`.globl _start
+_start:
+  mov $16, %edi          # PR_GET_NAME
+  lea buf(%rip), %rsi
+  mov $157, %eax
+  syscall
+  mov $1, %edi
+  lea buf(%rip), %rsi
+  mov $16, %edx
+  mov $1, %eax
+  syscall
+  mov $60, %eax
+  xor %edi, %edi
+  syscall
+.bss
+buf: .zero 16
+`, 'a-very-long-program-name');
+  const n = runNative(exe), e = runEmu(exe);
+  assert.equal(e.stdout, n.stdout);
+  assert.equal(e.stdout.replace(/\0+$/, ''), 'a-very-long-pro');
+});

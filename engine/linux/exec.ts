@@ -30,13 +30,27 @@ export interface LoadedImage {
   phdr: number;
 }
 
+/**
+ * Where Linux (ASLR off) loads an ET_DYN executable that has no interpreter (static-PIE): like an mmap
+ * of the whole image, top-down from the mmap base.
+ */
+export function staticPieBase(elf: ElfFile): number {
+  const loads = elf.loads();
+  const first = Math.floor(loads[0].vaddr / PAGE_SIZE) * PAGE_SIZE;
+  const last = loads[loads.length - 1];
+  const span = roundUp(last.vaddr + last.memsz - first);
+  const align = Math.max(PAGE_SIZE, ...loads.map(s => s.align || PAGE_SIZE));
+  const base = Math.floor((MMAP_BASE - span) / align) * align;
+  return base - first;
+}
+
 export function protOf(flags: number): number {
   return (flags & PF_R ? PROT_READ : 0) | (flags & PF_W ? PROT_WRITE : 0) | (flags & PF_X ? PROT_EXEC : 0);
 }
 
 /** Map an ELF image's segments. `ident` names the file for uprobes (dev:ino). */
 export function mapImage(mem: Memory, elf: ElfFile, guestPath: string, ident: string, bias?: number): LoadedImage {
-  if (bias === undefined) bias = elf.type === ET_DYN ? ET_DYN_BASE : 0;
+  if (bias === undefined) bias = elf.type !== ET_DYN ? 0 : elf.interp ? ET_DYN_BASE : staticPieBase(elf);
   let end = 0, phdr = 0;
   const loads = elf.loads();
   for (const s of loads) {
