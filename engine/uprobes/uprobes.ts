@@ -100,7 +100,7 @@ export class Uprobes {
     u.consumers.unshift(uc);
     for (const mm of this.mms.values()) {
       for (const v of mm.p.mem.vmas) {
-        const va = this.vaddrIn(v, u);
+        const va = this.vaddrIn(v, u, true);
         if (va >= 0) this.installIn(mm, u, va, true);
       }
     }
@@ -120,9 +120,12 @@ export class Uprobes {
     if (u.consumers.length === 0) this.uprobes.splice(this.uprobes.indexOf(u), 1);
   }
 
-  /** The address a probe has in a mapping, or -1 (valid_vma: file-backed, executable, not writable). */
-  private vaddrIn(v: Vma, u: Uprobe): number {
-    if (!v.file || v.file.ident !== u.ident || !(v.prot & PROT_EXEC) || (v.prot & PROT_WRITE)) return -1;
+  /**
+   * The address a probe has in a mapping, or -1. As the kernel's valid_vma: a private mapping of the
+   * file (it need not be executable now: VM_MAYEXEC is what counts); at registration, not a writable one.
+   */
+  private vaddrIn(v: Vma, u: Uprobe, isRegister = false): number {
+    if (!v.file || v.file.ident !== u.ident || (isRegister && (v.prot & PROT_WRITE))) return -1;
     const off = u.offset - v.file.offset;
     if (off < 0 || off >= v.end - v.start) return -1;
     return v.start + off;
