@@ -8,6 +8,7 @@ import '../cpu/families';
 import { Memory, PAGE_SIZE, TASK_SIZE } from '../memory';
 import { ElfFile } from '../elf/elf';
 import { mapImage, setupStack, LoadedImage, MMAP_BASE } from './exec';
+import { loadInterp, reserveVdso, LoadedInterp } from './interp';
 import { UserError, GuestFault, signalName, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SI_KERNEL, TRAP_TRACE,
   TRAP_BRKPT, FPE_INTDIV } from '../errors';
 import { OpenFile, Stdio, hostStdio, fileIdent, sleepMs } from './files';
@@ -56,6 +57,8 @@ export class Process implements CpuHooks {
   readonly exePath: string;
   readonly elf: ElfFile;
   image!: LoadedImage;
+  /** The program interpreter (ld.so) of a dynamically linked executable, once started. */
+  interp: LoadedInterp | null = null;
   brkStart = 0;
   brk = 0;
   mmapBase = MMAP_BASE;
@@ -107,9 +110,6 @@ export class Process implements CpuHooks {
     if (!st.isFile()) throw new UserError(`${prog}: not a regular file`);
     try { data = fs.readFileSync(prog); } catch (e) { throw new UserError(`${prog}: cannot read (${(e as NodeJS.ErrnoException).code})`); }
     this.elf = ElfFile.parse(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), prog);
-    if (this.elf.interp) {
-      throw new UserError(`${prog}: dynamically linked (interpreter ${this.elf.interp}); only static executables are supported`);
-    }
     this.exePath = path.resolve(prog);
     this.comm = path.basename(prog).slice(0, 15);
     this.argv = opts.argv ?? [prog];
@@ -124,14 +124,19 @@ export class Process implements CpuHooks {
   start(): void {
     this.image = mapImage(this.mem, this.elf, this.exePath, fileIdent(this.exePath));
     this.brkStart = this.brk = Math.ceil(this.image.end / PAGE_SIZE) * PAGE_SIZE;
+    if (this.elf.interp) {
+      // A dynamically linked program starts in its interpreter, which finds the program through auxv.
+      this.interp = loadInterp(this.mem, this.elf.interp, this.mmapBase);
+      reserveVdso(this.mem, this.mmapBase);
+    }
     const rsp = setupStack(this.mem, {
       argv: this.argv, envp: this.envp, execfn: this.argv[0] ?? this.exePath, image: this.image, elf: this.elf,
-      uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0,
+      uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, interpBase: this.interp?.image.bias,
     });
     const c = this.cpu;
     c.r.fill(0);
     c.rsp = rsp;
-    c.rip = this.image.entry;
+    c.rip = this.interp ? this.interp.image.entry : this.image.entry;
     c.f.load(0x202);
   }
 

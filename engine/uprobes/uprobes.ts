@@ -100,7 +100,7 @@ export class Uprobes {
     u.consumers.unshift(uc);
     for (const mm of this.mms.values()) {
       for (const v of mm.p.mem.vmas) {
-        const va = this.vaddrIn(v, u, true);
+        const va = this.vaddrIn(v, u);
         if (va >= 0) this.installIn(mm, u, va, true);
       }
     }
@@ -121,11 +121,12 @@ export class Uprobes {
   }
 
   /**
-   * The address a probe has in a mapping, or -1. As the kernel's valid_vma: a private mapping of the
-   * file (it need not be executable now: VM_MAYEXEC is what counts); at registration, not a writable one.
+   * The address a probe has in a mapping, or -1. As the kernel's valid_vma (called with is_register
+   * both by uprobe_register and uprobe_mmap): a private, non-writable mapping of the file; it need not be
+   * executable now (VM_MAYEXEC is what counts).
    */
-  private vaddrIn(v: Vma, u: Uprobe, isRegister = false): number {
-    if (!v.file || v.file.ident !== u.ident || (isRegister && (v.prot & PROT_WRITE))) return -1;
+  private vaddrIn(v: Vma, u: Uprobe): number {
+    if (!v.file || v.file.ident !== u.ident || (v.prot & PROT_WRITE)) return -1;
     const off = u.offset - v.file.offset;
     if (off < 0 || off >= v.end - v.start) return -1;
     return v.start + off;
@@ -137,7 +138,10 @@ export class Uprobes {
 
   /** install_breakpoint: analyse once, save the original, write int3 into the process's copy. */
   private installIn(mm: UprobeMm, u: Uprobe, vaddr: number, fromRegister: boolean): void {
-    if (mm.installed.has(vaddr) || !this.wanted(u, mm.p)) return;
+    // Installed already only if the int3 is still there: the kernel looks at the page, and a mapping
+    // replaced since (ld.so maps a library's text with MAP_FIXED over its first, read-only mapping of
+    // the whole file) has the file's original byte again.
+    if ((mm.installed.has(vaddr) && mm.p.mem.peek(vaddr, 1)?.[0] === 0xcc) || !this.wanted(u, mm.p)) return;
     u.prepare(this.model, vaddr);
     if (u.refused) {
       this.emit({ type: 'refused', uprobe: u, reason: u.refused });

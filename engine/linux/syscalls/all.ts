@@ -5,3 +5,4 @@ import './proc';
 import './time';
 import './signal';
 import './poll';
+import './fsinfo';

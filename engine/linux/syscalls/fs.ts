@@ -15,6 +15,8 @@ const O_ACCMODE = 3, O_CREAT = 0x40, O_TRUNC = 0x200, O_APPEND = 0x400, O_DIRECT
   O_EXCL = 0x80;
 const AT_FDCWD = -100, AT_EMPTY_PATH = 0x1000, AT_SYMLINK_NOFOLLOW = 0x100;
 const MAX_IO = 1 << 24;
+/** A byte count from a register, bounded: a count of 2^63 or more (negative here) is clamped like a huge one. */
+const ioLen = (n: number): number => (n < 0 ? MAX_IO : Math.min(n, MAX_IO));
 
 /** Run a syscall body that touches guest memory: a bad pointer is -EFAULT, not a guest crash. */
 export function guarded(fn: () => number): number {
@@ -50,7 +52,7 @@ function allocFd(p: Process, min = 0): number {
 function fileOf(p: Process, fd: number): OpenFile | undefined { return p.fds.get(int(fd)); }
 
 function doRead(p: Process, f: OpenFile, buf: number, len: number, pos?: number): number {
-  len = Math.min(len, MAX_IO);
+  len = ioLen(len);
   let data: Uint8Array;
   switch (f.kind) {
     case 'stdin': data = p.stdio.read(len); break;
@@ -122,12 +124,12 @@ defSyscall(17, 'pread64', (p, a) => {
 });
 defSyscall(1, 'write', (p, a) => {
   const f = fileOf(p, a[0]); if (!f) return -EBADF;
-  return guarded(() => doWrite(p, f, p.mem.readBytes(a[1], Math.min(a[2], MAX_IO))));
+  return guarded(() => doWrite(p, f, p.mem.readBytes(a[1], ioLen(a[2]))));
 });
 defSyscall(18, 'pwrite64', (p, a) => {
   const f = fileOf(p, a[0]); if (!f) return -EBADF;
   if (f.kind !== 'file') return -ESPIPE;
-  return guarded(() => doWrite(p, f, p.mem.readBytes(a[1], Math.min(a[2], MAX_IO)), a[3]));
+  return guarded(() => doWrite(p, f, p.mem.readBytes(a[1], ioLen(a[2])), a[3]));
 });
 
 function iov(p: Process, addr: number, cnt: number): [number, number][] {
@@ -139,7 +141,9 @@ defSyscall(20, 'writev', (p, a) => {
   const f = fileOf(p, a[0]); if (!f) return -EBADF;
   if (a[2] < 0 || a[2] > 1024) return -EINVAL;
   return guarded(() => {
-    const parts = iov(p, a[1], a[2]).map(([b, l]) => p.mem.readBytes(b, Math.min(l, MAX_IO)));
+    const v = iov(p, a[1], a[2]);
+    if (v.some(([, l]) => l < 0)) return -EINVAL; // an iov_len of 2^63 or more
+    const parts = v.map(([b, l]) => p.mem.readBytes(b, ioLen(l)));
     const all = Buffer.concat(parts);
     return all.length ? doWrite(p, f, all) : 0;
   });
@@ -149,7 +153,9 @@ defSyscall(19, 'readv', (p, a) => {
   if (a[2] < 0 || a[2] > 1024) return -EINVAL;
   return guarded(() => {
     let total = 0;
-    for (const [b, l] of iov(p, a[1], a[2])) {
+    const v = iov(p, a[1], a[2]);
+    if (v.some(([, l]) => l < 0)) return -EINVAL; // an iov_len of 2^63 or more
+    for (const [b, l] of v) {
       if (!l) continue;
       const n = doRead(p, f, b, l);
       if (n < 0) return total || n;
@@ -224,7 +230,7 @@ defSyscall(3, 'close', (p, a) => closeFd(p, int(a[0])));
 
 // ---- stat -----------------------------------------------------------------------------------------
 
-function hostStatOfFile(p: Process, f: OpenFile): fs.BigIntStats {
+export function hostStatOfFile(p: Process, f: OpenFile): fs.BigIntStats {
   switch (f.kind) {
     case 'stdin': return fs.fstatSync(0, { bigint: true });
     case 'stdout': return fs.fstatSync(1, { bigint: true });

@@ -16,7 +16,7 @@ defSyscall(12, 'brk', (p, a) => {
   const oldEnd = roundUp(p.brk), newEnd = roundUp(want);
   if (newEnd > oldEnd) {
     // The heap cannot grow into another mapping.
-    for (let x = oldEnd; x < newEnd; x += PAGE_SIZE) if (p.mem.isMapped(x)) return p.brk;
+    if (p.mem.anyMapped(oldEnd, newEnd)) return p.brk;
     if (p.mem.residentPages + (newEnd - oldEnd) / PAGE_SIZE > p.mem.maxResidentPages) return p.brk;
     p.mem.map(oldEnd, newEnd - oldEnd, 3, '[heap]');
   } else if (newEnd < oldEnd) {
@@ -40,23 +40,28 @@ export function mmapImpl(p: Process, addr: number, len: number, prot: number, fl
     if (!f) return -EBADF;
     if (f.kind !== 'file') return -ENODEV;
     if ((flags & MAP_SHARED) && (prot & 2) && (f.flags & 3) !== 2) return -EACCES;
-    const b = Buffer.alloc(size);
-    const n = fs.readSync(f.hostFd, b, 0, size, off);
+    // Read only what the file holds past `off` (the rest of the mapping reads as zeros): never allocate
+    // the mapping's size itself, which the guest chooses.
+    if (off < 0) return -EINVAL; // an offset of 2^63 or more
+    let fileSize = 0;
+    try { fileSize = fs.fstatSync(f.hostFd).size; } catch { /* unreadable: maps as zeros */ }
+    const want = Math.max(0, Math.min(size, fileSize - off));
+    const b = Buffer.alloc(want);
+    const n = want ? fs.readSync(f.hostFd, b, 0, want, off) : 0;
     data = new Uint8Array(b.buffer, b.byteOffset, n);
-    name = f.path;
+    // /proc/PID/maps names the file as d_path does: symlinks resolved (/lib -> /usr/lib).
+    try { name = fs.realpathSync(f.path); } catch { name = f.path; }
     file = { path: f.path, ident: fileIdent(f.path), offset: off };
   }
   let at: number;
   if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
     if (addr + size > TASK_SIZE) return -ENOMEM;
-    if (flags & MAP_FIXED_NOREPLACE) for (let x = addr; x < addr + size; x += PAGE_SIZE) if (p.mem.isMapped(x)) return -17;
+    if ((flags & MAP_FIXED_NOREPLACE) && p.mem.anyMapped(addr, addr + size)) return -17;
     at = addr;
   } else {
     at = -1;
     if (addr && addr + size <= TASK_SIZE) {
-      let free = true;
-      for (let x = addr; x < addr + size && free; x += PAGE_SIZE) if (p.mem.isMapped(x)) free = false;
-      if (free) at = addr;
+      if (!p.mem.anyMapped(addr, addr + size)) at = addr;
     }
     if (at < 0) at = p.mem.findFree(size, p.mmapBase);
     if (at < 0) return -ENOMEM;
@@ -89,7 +94,7 @@ defSyscall(25, 'mremap', (p, a) => {
   // our Memory keeps apart); it takes the first one's protection and backing.
   const v = p.mem.findVma(old);
   if (!v || oldLen === 0) return -EFAULT;
-  for (let x = v.end; x < old + oldLen; x += PAGE_SIZE) if (!p.mem.isMapped(x)) return -EFAULT;
+  if (!p.mem.covered(v.end, old + oldLen)) return -EFAULT;
   const off = old - v.start;
   const fileAt = (delta: number): FileBacking | undefined => (v.file ? { ...v.file, offset: v.file.offset + off + delta } : undefined);
   const dataAt = (delta: number): Uint8Array | undefined => v.fileData?.subarray(Math.min(off + delta, v.fileData.length));
@@ -99,8 +104,7 @@ defSyscall(25, 'mremap', (p, a) => {
       return old;
     }
     // Grow in place when the pages after it are free.
-    let free = old + newLen <= TASK_SIZE;
-    for (let x = old + oldLen; x < old + newLen && free; x += PAGE_SIZE) if (p.mem.isMapped(x)) free = false;
+    const free = old + newLen <= TASK_SIZE && !p.mem.anyMapped(old + oldLen, old + newLen);
     if (free) {
       p.mem.map(old + oldLen, newLen - oldLen, v.prot, v.name, fileAt(oldLen), dataAt(oldLen));
       return old;
@@ -120,10 +124,10 @@ defSyscall(25, 'mremap', (p, a) => {
   // range goes away. Nothing is copied byte by byte.
   p.mem.map(at, newLen, v.prot, v.name, fileAt(0), dataAt(0));
   const keep = Math.min(oldLen, newLen);
-  for (let x = 0; x < keep; x += PAGE_SIZE) {
-    const from = (old + x) / PAGE_SIZE, to = (at + x) / PAGE_SIZE;
-    const pg = p.mem.pages.get(from);
-    if (!pg) continue;
+  const moved = [...p.mem.pages.keys()].filter(no => no >= old / PAGE_SIZE && no < (old + keep) / PAGE_SIZE);
+  for (const from of moved) {
+    const x = from * PAGE_SIZE - old, to = (at + x) / PAGE_SIZE;
+    const pg = p.mem.pages.get(from)!;
     if (pg.code) { pg.code = false; p.mem.onCodeWrite(from); }
     p.mem.pages.delete(from);
     p.mem.pages.set(to, pg);
@@ -138,10 +142,9 @@ defSyscall(28, 'madvise', (p, a) => {
   const MADV_DONTNEED = 4;
   if (int(a[2]) === MADV_DONTNEED) {
     // Anonymous private pages read back as zero afterwards.
-    for (let x = a[0]; x < a[0] + a[1]; x += PAGE_SIZE) {
-      const v = p.mem.findVma(x);
-      if (v && !v.file) { const pg = p.mem.pages.get(x / PAGE_SIZE); if (pg) pg.u8.fill(0); }
-    }
+    // Walk the resident pages in the range (the range itself may be huge).
+    const first = a[0] / PAGE_SIZE, last = (a[0] + a[1]) / PAGE_SIZE;
+    for (const [no, pg] of p.mem.pages) if (no >= first && no < last && !pg.vma.file) pg.u8.fill(0);
   }
   return 0;
 });
