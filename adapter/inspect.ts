@@ -388,7 +388,8 @@ function disassembleAll(rt: Runtime, args: DebugProtocol.DisassembleArguments): 
   if (!p) throw new UserError('no process');
   const base = parseAddress(args.memoryReference, args.offset ?? 0);
   const count = Math.max(0, Math.min(args.instructionCount, 4096));
-  const ioff = args.instructionOffset ?? 0;
+  // Bounded: a client may ask for any offset (2^31 instructions back would pad forever).
+  const ioff = Math.max(-8192, Math.min(8192, Math.trunc(Number(args.instructionOffset ?? 0)) || 0));
   let addrs: number[];
   if (ioff < 0) {
     const anchor = anchorBefore(rt, base, -ioff);

@@ -104,6 +104,8 @@ export class UprobeDebugSession extends LoggingDebugSession {
   }
 
   protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: UprobeLaunchArguments): Promise<void> {
+    // A client may send launch without arguments (or not an object): answer, never throw.
+    if (!args || typeof args !== 'object') { this.fail(response, 'launch needs arguments (program)'); return; }
     logger.setup(args.trace ? Logger.LogLevel.Verbose : Logger.LogLevel.Stop, false);
     try {
       this.rt.launch(args);

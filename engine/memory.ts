@@ -65,9 +65,10 @@ export class Memory {
   /** x86 page-fault error code of the last fault raised here (PROT 1, WRITE 2, USER 4, FETCH 0x10). */
   faultErr = 0;
 
-  private rNo = -1;
+  // Cached page numbers: NaN when empty (no address maps to it; -1 would, for addresses just below 0).
+  private rNo = NaN;
   private rPage: Page | null = null;
-  private wNo = -1;
+  private wNo = NaN;
   private wPage: Page | null = null;
 
   // ---- mappings -------------------------------------------------------------------------------
@@ -92,8 +93,7 @@ export class Memory {
       if (v.end > end) out.push(this.splitCopy(v, end, v.end));
     }
     this.vmas = out;
-    for (let a = start; a < end; a += PAGE_SIZE) {
-      const no = a / PAGE_SIZE;
+    for (const no of this.residentIn(start, end)) {
       const p = this.pages.get(no);
       if (p) {
         if (p.code) this.onCodeWrite(no);
@@ -104,10 +104,25 @@ export class Memory {
     this.flushTlb();
   }
 
+  /**
+   * Numbers of the resident pages in [start, end): walks whichever is smaller, the range or the resident
+   * set, so that a huge range (a segment or mmap claiming terabytes) costs nothing when mostly untouched.
+   */
+  private residentIn(start: number, end: number): number[] {
+    const first = start / PAGE_SIZE, last = end / PAGE_SIZE;
+    const out: number[] = [];
+    if (last - first <= this.pages.size) {
+      for (let no = first; no < last; no++) if (this.pages.has(no)) out.push(no);
+    } else {
+      for (const no of this.pages.keys()) if (no >= first && no < last) out.push(no);
+    }
+    return out;
+  }
+
   protect(start: number, len: number, prot: number): boolean {
     const end = start + roundUp(len);
-    // Every page in the range must be mapped (else ENOMEM).
-    for (let a = start; a < end; a += PAGE_SIZE) if (!this.findVma(a)) return false;
+    // Every page in the range must be mapped (else ENOMEM): walk the VMAs covering it.
+    for (let a = start; a < end;) { const v = this.findVma(a); if (!v) return false; a = v.end; }
     const out: Vma[] = [];
     for (const v of this.vmas) {
       if (v.end <= start || v.start >= end) { out.push(v); continue; }
@@ -118,9 +133,9 @@ export class Memory {
       if (v.end > end) out.push(this.splitCopy(v, end, v.end));
     }
     this.vmas = out;
-    for (let a = start; a < end; a += PAGE_SIZE) {
-      const p = this.pages.get(a / PAGE_SIZE);
-      if (p) { p.prot = prot; p.vma = this.findVma(a)!; }
+    for (const no of this.residentIn(start, end)) {
+      const p = this.pages.get(no)!;
+      p.prot = prot; p.vma = this.findVma(no * PAGE_SIZE)!;
     }
     this.flushTlb();
     return true;
@@ -130,10 +145,7 @@ export class Memory {
     const n: Vma = { ...v, start: s, end: e };
     if (v.file) n.file = { ...v.file, offset: v.file.offset + (s - v.start) };
     if (v.fileData) n.fileData = v.fileData.subarray(Math.min(s - v.start, v.fileData.length));
-    for (let a = s; a < e; a += PAGE_SIZE) {
-      const p = this.pages.get(a / PAGE_SIZE);
-      if (p) p.vma = n;
-    }
+    for (const no of this.residentIn(s, e)) this.pages.get(no)!.vma = n;
     return n;
   }
 
@@ -163,7 +175,19 @@ export class Memory {
 
   isMapped(addr: number): boolean { return this.findVma(addr) !== undefined; }
 
-  flushTlb(): void { this.rNo = -1; this.rPage = null; this.wNo = -1; this.wPage = null; }
+  /** Is any address of [start, end) mapped? (Walks the VMAs, not the pages: huge ranges are cheap.) */
+  anyMapped(start: number, end: number): boolean {
+    for (const v of this.vmas) if (v.start < end && v.end > start) return true;
+    return false;
+  }
+
+  /** Is every page of [start, end) mapped? */
+  covered(start: number, end: number): boolean {
+    for (let a = start; a < end;) { const v = this.findVma(a); if (!v) return false; a = v.end; }
+    return true;
+  }
+
+  flushTlb(): void { this.rNo = NaN; this.rPage = null; this.wNo = NaN; this.wPage = null; }
 
   // ---- page lookup ------------------------------------------------------------------------------
 
@@ -227,7 +251,7 @@ export class Memory {
     const no = Math.floor(addr / PAGE_SIZE);
     const p = this.pages.get(no);
     if (p) p.code = true;
-    if (this.wNo === no) { this.wNo = -1; this.wPage = null; }
+    if (this.wNo === no) { this.wNo = NaN; this.wPage = null; }
   }
 
   // ---- reads ------------------------------------------------------------------------------------

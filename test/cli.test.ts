@@ -227,3 +227,25 @@ buf: .zero 16
   assert.equal(e.stdout, n.stdout);
   assert.equal(e.stdout.replace(/\0+$/, ''), 'a-very-long-pro');
 });
+
+test('--allow-write: a symlink inside the granted directory cannot lead the guest out of it', () => {
+  const src = `#include <stdio.h>
+#include <errno.h>
+#include <string.h>
+int main(int argc, char **argv) {
+  for (int i = 1; i < argc; i++) {
+    FILE *f = fopen(argv[i], "w");
+    printf("%s: %s\\n", argv[i], f ? "written" : strerror(errno));
+    if (f) { fputs("x", f); fclose(f); }
+  }
+  return 0;
+}`;
+  const exe = buildC(src, 'writer');
+  const granted = tmpDir('grant-'), outside = tmpDir('outside-');
+  fs.symlinkSync(outside, path.join(granted, 'link'));
+  const inside = path.join(granted, 'ok.txt'), escape = path.join(granted, 'link', 'escaped.txt');
+  const r = runEmu(exe, [inside, escape], undefined, ['--allow-write', granted]);
+  assert.equal(r.stdout, `${inside}: written\n${escape}: Permission denied\n`);
+  assert.equal(fs.existsSync(path.join(outside, 'escaped.txt')), false, 'nothing created outside the grant');
+  assert.equal(fs.readFileSync(inside, 'utf8'), 'x');
+});

@@ -38,9 +38,23 @@ export function resolvePath(p: Process, dirfd: number, guestPath: string): strin
   return path.resolve(d.path, guestPath);
 }
 
+/** The path with every symlink in its existing part resolved (so a link cannot lead out of a grant). */
+function realPath(p: string): string {
+  let cur = path.resolve(p);
+  const rest: string[] = [];
+  for (;;) {
+    try { return path.join(fs.realpathSync(cur), ...rest.reverse()); } catch { /* not there yet */ }
+    const up = path.dirname(cur);
+    if (up === cur) return path.resolve(p);
+    rest.push(path.basename(cur));
+    cur = up;
+  }
+}
+
 export function writeAllowed(p: Process, hostPath: string): boolean {
-  const abs = path.resolve(hostPath);
-  return p.allowWrite.some(d => abs === d || abs.startsWith(d + path.sep));
+  if (!p.allowWrite.length) return false;
+  const abs = realPath(hostPath);
+  return p.allowWrite.some(g => { const d = realPath(g); return abs === d || abs.startsWith(d + path.sep); });
 }
 
 function allocFd(p: Process, min = 0): number {
