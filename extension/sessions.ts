@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import type { XolStateBody } from '../adapter/xolstate';
+import type { TraceRecord } from '../engine/uprobes/trace_uprobe';
 import type { UprobeDebugSession } from '../adapter/session';
 import type { SourceMapper } from './sourceMap';
 
@@ -24,20 +25,8 @@ export interface UprobeInfo {
   emulated?: string;
 }
 
-/** Body of the adapter's `uprobeTrace` event. */
-export interface TraceLineBody {
-  line: string;
-  source: 'probe' | 'logpoint';
-  group: string;
-  event: string;
-  comm: string;
-  pid: number;
-  ts: number;
-  ip?: number;
-  func?: number;
-  ret?: number;
-  args: string;
-}
+/** Body of the adapter's `uprobeTrace` event: an engine trace record and what produced it. */
+export type TraceLineBody = TraceRecord & { source: 'probe' | 'logpoint' };
 
 export interface SourceLine { path: string; line: number; symbol?: string }
 
