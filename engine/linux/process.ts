@@ -311,7 +311,9 @@ export class Process implements CpuHooks {
 
   /** A one-line description of a fatal signal, as the CLI prints it. */
   static describeFatal(sig: number, ip: number, addr: number, detail: string): string {
-    const hex = (v: number): string => (v < 0 ? BigInt.asUintN(64, BigInt(Math.trunc(v))) : BigInt(Math.trunc(v))).toString(16);
+    // Addresses come from the guest: negative (sign-extended) or, for a wild ELF entry, not even finite.
+    const hex = (v: number): string => !Number.isFinite(v) ? '?(beyond 2^53)'
+      : (v < 0 ? BigInt.asUintN(64, BigInt(Math.trunc(v))) : BigInt(Math.trunc(v))).toString(16);
     let s = `guest killed by ${signalName(sig)} at 0x${hex(ip)}`;
     if (sig === 11 || sig === 7) s += ` (address 0x${hex(addr)})`;
     if (detail) s += `: ${detail}`;
