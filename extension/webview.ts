@@ -25,6 +25,7 @@ export function webviewHtml(view: vscode.Webview, media: vscode.Uri, script: str
 </head>
 <body>
 <div id="root" aria-live="polite"></div>
+<script nonce="${nonce}" src="${css('dom.js')}"></script>
 <script nonce="${nonce}" src="${css(script)}"></script>
 </body>
 </html>`;

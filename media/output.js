@@ -27,18 +27,8 @@
 
   const save = () => vscode.setState({ filter: st.filter, hidden: [...hidden], follow: st.follow });
 
-  /** @param {string} tag @param {Record<string, any>} [attrs] @param {...(Node|string|null|undefined|false)} kids */
-  function h(tag, attrs, ...kids) {
-    const e = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v === undefined || v === null || v === false) continue;
-      if (k === 'class') e.className = String(v);
-      else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
-      else e.setAttribute(k, String(v));
-    }
-    for (const c of kids) if (c !== null && c !== undefined && c !== false) e.append(typeof c === 'string' ? document.createTextNode(c) : c);
-    return e;
-  }
+  // @ts-ignore: h comes from dom.js
+  const h = window.h;
   /** @param {string} tag @param {Record<string, any>} attrs */
   function svg(tag, attrs) {
     const e = document.createElementNS('http://www.w3.org/2000/svg', tag);
