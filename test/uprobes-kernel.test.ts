@@ -252,3 +252,21 @@ test('a probe on pushf kills the program with SIGTRAP, as under the kernel (the 
     compare(t, k.lines, e.lines);
   }
 });
+
+test('npm start: the bundled sample with samples/fixups.uprobes (--probes FILE) traces as the kernel does', (t) => {
+  const defsFile = path.join(ROOT, 'samples', 'fixups.uprobes');
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'start.mjs')], { cwd: ROOT, env: {} });
+  assert.equal(r.status, 0, r.stderr.toString());
+  const out = r.stdout.toString().split('\n');
+  const lines = out.filter(l => /^\s*\S.*-\d+\s+\[\d+\]/.test(l));
+  // Comments and blank lines of the file are skipped; every definition is an event.
+  const defs = fs.readFileSync(defsFile, 'utf8').split('\n').map(l => l.replace(/#.*$/, '').trim()).filter(Boolean);
+  assert.equal(defs.length, fs.readFileSync(defsFile, "utf8").split("\n").filter(l => /^[pr]:/.test(l)).length);
+  assert.equal(out.filter(l => /^\s+samples\/bin\/fixups \S+\s+\d+$/.test(l)).length, defs.length, "one profile row per event");
+  assert.ok(out.some(l => /^\s+samples\/bin\/fixups fact_ret\s+5$/.test(l)), 'uprobe_profile printed at exit');
+  assert.ok(lines.some(l => /fact_ret: \(0x[0-9a-f]+ <- 0x[0-9a-f]+\) ret=120$/.test(l)));
+  if (!need(t, haveTracefs(), 'needs root and tracefs for the kernel oracle')) return;
+  const exe = path.join(ROOT, 'samples', 'bin', 'fixups');
+  const k = kernelTrace(exe, defs.map(d => d.replace(/ samples\/bin\/fixups:/, ` ${exe}:`)));
+  compare(t, k.lines, lines);
+});
