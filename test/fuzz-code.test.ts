@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { CLI, have, need, buildC, tmpDir } from './util';
+import { CLI, EMU_ENV, have, need, buildC, tmpDir } from './util';
 import { ElfFile } from '../engine/elf/elf';
 import { Rng, caseSeed } from '../fuzz/rng';
 import { C_HELLO } from '../fuzz/bases';
@@ -41,7 +41,7 @@ test('random code through the CLI: a static ELF whose text is random bytes ends 
     d.set(k % 2 ? validCode(r, 200, true) : randomCode(r, 200), at);
     const file = path.join(dir, `case${k}`);
     fs.writeFileSync(file, d);
-    const res = spawnSync(process.execPath, [CLI, 'run', '--max-insns', '20000', '--', file], { encoding: 'latin1', env: {} });
+    const res = spawnSync(process.execPath, [CLI, 'run', '--max-insns', '20000', '--', file], { encoding: 'latin1', env: EMU_ENV });
     assert.ok(res.status === 124 || (res.status! > 128 && res.status! < 160) || res.status === 0 || res.status! < 128, `case ${k}: status ${res.status}`);
     assert.doesNotMatch(res.stderr, /internal error|\n\s+at \S+:\d+/, `case ${k}: ${res.stderr}`);
     assert.ok(res.stderr.trimEnd().split('\n').length <= 1, `case ${k}: one line: ${res.stderr}`);

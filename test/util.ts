@@ -61,9 +61,18 @@ export function runNative(exe: string, args: string[] = [], input?: string | Buf
 }
 
 /** Run in the emulator through the bundled CLI. */
+/**
+ * Environment for the emulator under test: every block is compiled the first time it runs (so the
+ * differential tests exercise the block compiler), unless UL_JIT=0 turns the compiler off.
+ */
+export const EMU_ENV: Record<string, string> = {
+  UL_JIT_HOT: process.env.UL_JIT_HOT ?? '1',
+  ...(process.env.UL_JIT ? { UL_JIT: process.env.UL_JIT } : {}),
+};
+
 export function runEmu(exe: string, args: string[] = [], input?: string | Buffer, cliArgs: string[] = [], env?: NodeJS.ProcessEnv): RunResult {
   return result(spawnSync(process.execPath, [CLI, 'run', ...cliArgs, '--', exe, ...args],
-    { input, env: env ?? {}, maxBuffer: 1 << 28 }));
+    { input, env: { ...EMU_ENV, ...(env ?? {}) }, maxBuffer: 1 << 28 }));
 }
 
 /** Native exit status as the CLI reports it (128+signal when killed). */

@@ -9,6 +9,8 @@ import { decodeInsn, disassemble, TWO32 } from './decode';
 import { LazyFlags, TF } from './flags';
 import { RSP, REG_AH, SEG_FS, SEG_GS, RC_XMM } from './regs';
 import { lookupHandler } from './ops';
+import { Block, formBlock } from './block';
+import { compileBlock } from './jit/compile';
 
 /** die-notifier events (arch/x86/include/asm/kdebug.h names). */
 export const DIE_INT3 = 1, DIE_DEBUG = 2;
@@ -29,6 +31,15 @@ export interface CpuHooks {
   /** Work pending on return to user mode (TIF bits set). */
   exitToUser(cpu: Cpu): void;
 }
+
+/**
+ * Interpretations of a block before it is compiled; UL_JIT_HOT overrides it (the tests use 1, so that
+ * every block they run goes through the compiler).
+ */
+const HOT = Math.max(1, Number(process.env.UL_JIT_HOT) || 16);
+
+/** The block compiler is on unless UL_JIT=0 (the tests run the differential suites both ways). */
+export const JIT_DEFAULT = process.env.UL_JIT !== '0';
 
 const unknownInsn: Handler = (cpu, i) => {
   throw new GuestFault(SIGILL, i.ip, `instruction not implemented: ${cpu.describe(i)}`, ILL_ILLOPN);
@@ -61,8 +72,15 @@ export class Cpu {
   private pageInsns = new Map<number, number[]>();
   /** Last instruction started (for messages and the debugger). */
   cur: Insn | null = null;
-  /** Trap-flag single-step pending for the instruction being executed. */
-  private stepping = false;
+  /** Blocks by start address, and the blocks covering each page (for invalidation). */
+  private blocks = new Map<number, Block>();
+  private pageBlocks = new Map<number, Block[]>();
+  /** Set when decoded code was dropped: a running block checks it after each store and stops. */
+  smc = false;
+  /** Use the block compiler and block interpreter (off: one instruction at a time). */
+  jit = JIT_DEFAULT;
+  /** Interpretations of a block before it is compiled (tests set 1 to compile everything at once). */
+  hot = HOT;
 
   constructor(public readonly mem: Memory, public hooks: CpuHooks) {
     mem.onCodeWrite = (no) => this.invalidatePage(no);
@@ -224,9 +242,40 @@ export class Cpu {
   /** Drop decoded instructions covering a page (self-modifying code, int3 insertion/removal). */
   invalidatePage(pageNo: number): void {
     const l = this.pageInsns.get(pageNo);
-    if (!l) return;
-    for (const ip of l) this.cache.delete(ip);
-    this.pageInsns.delete(pageNo);
+    if (l) {
+      for (const ip of l) this.cache.delete(ip);
+      this.pageInsns.delete(pageNo);
+    }
+    const bl = this.pageBlocks.get(pageNo);
+    if (bl) {
+      for (const b of bl) if (this.blocks.get(b.start) === b) this.blocks.delete(b.start);
+      this.pageBlocks.delete(pageNo);
+    }
+    this.smc = true;
+  }
+
+  /** The block starting at ip (formed now if needed), or null if its first instruction cannot decode. */
+  private blockAt(ip: number): Block | null {
+    let b = this.blocks.get(ip);
+    if (b) return b;
+    const f = formBlock(ip, a => this.insnAt(a), unknownInsn);
+    if (!f) return null;
+    b = f;
+    this.blocks.set(ip, b);
+    for (const p of b.pages) {
+      let l = this.pageBlocks.get(p);
+      if (!l) { l = []; this.pageBlocks.set(p, l); }
+      l.push(b);
+    }
+    return b;
+  }
+
+  /** Instructions in the block at ip (1 if none forms there): a budget that runs exactly that block. */
+  blockLength(ip: number): number { return this.blockAt(ip)?.n ?? 1; }
+
+  /** Forget every block and decoded instruction (after exec replaced the address space). */
+  flushCode(): void {
+    this.cache.clear(); this.pageInsns.clear(); this.blocks.clear(); this.pageBlocks.clear();
   }
 
   /** The decoded instruction at ip, from the cache (decoding it if needed). */
@@ -262,14 +311,39 @@ export class Cpu {
    */
   run(budget: number): number {
     const cache = this.cache;
-    while (budget-- > 0) {
+    while (budget > 0) {
       // Work pending on the way back to user mode (uprobes, signals) runs before the next instruction.
       if (this.tif) this.hooks.exitToUser(this);
       if (this.exited) return STOP_EXIT;
       if (this.stopRequested) { this.stopRequested = false; return STOP_REQUESTED; }
       const ip = this.rip;
-      let i: Insn | undefined = cache.get(ip);
       const stepping = (this.f.bits & TF) !== 0;
+      // A whole block at a time, unless something must look at every instruction boundary: a trap
+      // flag, pending work (a raise-at test hook keeps TIF set), or a budget shorter than the block.
+      if (this.jit && !stepping && this.tif === 0) {
+        const b = this.blockAt(ip);
+        if (b !== null && b.n <= budget) {
+          const before = this.icount;
+          this.smc = false;
+          try {
+            if (b.fn !== null) b.fn(this, budget);
+            else if (!b.cold && ++b.hits >= this.hot) {
+              b.fn = compileBlock(b);
+              if (b.fn === null) b.cold = true;
+              else { this.smc = false; b.fn(this, budget); }
+              if (b.fn === null) this.interpretBlock(b);
+            } else this.interpretBlock(b);
+          } catch (e) {
+            if (!(e instanceof GuestFault)) throw e;
+            // rip is on the faulting instruction.
+            this.hooks.signal(this, e.signal, e.code, e.addr, e.detail);
+          }
+          budget -= this.icount - before;
+          continue;
+        }
+      }
+      budget--;
+      let i: Insn | undefined = cache.get(ip);
       try {
         if (i === undefined) i = this.decodeAt(ip);
         this.cur = i;
@@ -291,6 +365,24 @@ export class Cpu {
     }
     if (this.tif && !this.stopRequested) this.hooks.exitToUser(this);
     return this.exited ? STOP_EXIT : STOP_BUDGET;
+  }
+
+  /**
+   * Run a block's instructions with their handlers (cold code, before the block is compiled). On a
+   * fault, rip is left on the faulting instruction and the fault propagates.
+   */
+  private interpretBlock(b: Block): void {
+    const insns = b.insns;
+    for (let k = 0; k < insns.length; k++) {
+      const i = insns[k];
+      this.cur = i;
+      this.rip = i.next;
+      try { i.exec(this, i); } catch (e) { this.rip = i.ip; throw e; }
+      this.icount++;
+      // A control transfer or a handler that redirected execution ends the run; so does a store that
+      // dropped decoded code (possibly this block's own).
+      if (this.rip !== i.next || this.smc || this.exited || this.tif !== 0) return;
+    }
   }
 
   /** Execute exactly one instruction (the debugger's instruction step). */

@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import * as fs from 'node:fs';
 import { ElfFile } from '../../engine/elf/elf';
 import { GPR_NAMES } from '../../engine/cpu/regs';
-import { buildAsm, CLI } from '../util';
+import { buildAsm, CLI, EMU_ENV } from '../util';
 
 export const MEM_BYTES = 128;
 export const RECORD_BYTES = 16 * 8 + 8 + MEM_BYTES;
@@ -169,7 +169,7 @@ export function runBatch(cases: Case[], name: string, emuCases?: Case[]): BatchR
   const exe = buildAsm(programSource(cases), name, ld);
   const emuExe = emuCases ? buildAsm(programSource(emuCases), `${name}-emu`, ld) : exe;
   const nat = spawnSync(exe, [], { env: {}, maxBuffer: 1 << 28, timeout: 60000 });
-  const emu = spawnSync(process.execPath, [CLI, 'run', '--max-insns', '100000000', '--', emuExe], { env: {}, maxBuffer: 1 << 28, timeout: 120000 });
+  const emu = spawnSync(process.execPath, [CLI, 'run', '--max-insns', '100000000', '--', emuExe], { env: EMU_ENV, maxBuffer: 1 << 28, timeout: 120000 });
   const st = (r: SpawnSyncReturns<Buffer>) => r.signal ? 128 + (os.constants.signals[r.signal] ?? 0) : r.status ?? -1;
   const mismatches = compareStreams(emuCases ?? cases, nat.stdout, emu.stdout);
   return {

@@ -1,0 +1,70 @@
+// Basic blocks: straight runs of decoded instructions that end at the first control transfer (or at an
+// instruction after which the CPU must look at its state again: syscall, int3, popf, anything that
+// faults by design). A block is the unit the block compiler (jit/) turns into one JavaScript function;
+// until it is hot it is run by interpreting its instructions one after another.
+//
+// A probed address holds int3, which ends a block, so a uprobe is always reached through the same
+// DIE_INT3 path as in the interpreter. Blocks never extend past the page they start in (the instruction
+// that straddles the boundary is the last one), and a write to any page a block covers drops it.
+
+import { Mnemonic } from 'iced-x86';
+import { GuestFault } from '../errors';
+import type { Insn } from './insn';
+import { PAGE_SIZE } from '../memory';
+
+/** Compiled form of a block: runs it (looping on itself while `budget` allows); returns insns retired. */
+export type BlockFn = (cpu: import('./cpu').Cpu, budget: number) => number;
+
+export class Block {
+  /** Interpretations before compiling (0 once compiled or given up). */
+  hits = 0;
+  fn: BlockFn | null = null;
+  /** The compiler refused it (too rare a shape): stay interpreted. */
+  cold = false;
+  constructor(readonly start: number, readonly insns: Insn[], readonly pages: number[]) {}
+  get n(): number { return this.insns.length; }
+}
+
+/** Longest block, in instructions. */
+export const MAX_BLOCK = 48;
+
+const ENDS = new Set<number>([
+  Mnemonic.Jmp, Mnemonic.Jo, Mnemonic.Jno, Mnemonic.Jb, Mnemonic.Jae, Mnemonic.Je, Mnemonic.Jne, Mnemonic.Jbe,
+  Mnemonic.Ja, Mnemonic.Js, Mnemonic.Jns, Mnemonic.Jp, Mnemonic.Jnp, Mnemonic.Jl, Mnemonic.Jge, Mnemonic.Jle,
+  Mnemonic.Jg, Mnemonic.Call, Mnemonic.Ret, Mnemonic.Retf, Mnemonic.Loop, Mnemonic.Loope, Mnemonic.Loopne,
+  Mnemonic.Jrcxz, Mnemonic.Jecxz, Mnemonic.Int3, Mnemonic.Int, Mnemonic.Int1, Mnemonic.Into, Mnemonic.Syscall,
+  Mnemonic.Sysenter, Mnemonic.Hlt, Mnemonic.Ud0, Mnemonic.Ud1, Mnemonic.Ud2, Mnemonic.Popf, Mnemonic.Popfq,
+  Mnemonic.Iretq, Mnemonic.Iretd, Mnemonic.Iret,
+]);
+
+/** Does this instruction end a block? (`unknown` is the handler of unimplemented instructions.) */
+export function endsBlock(i: Insn, unknown: unknown): boolean {
+  return ENDS.has(i.mnemonic) || i.exec === unknown;
+}
+
+/**
+ * Form the block starting at ip with `decode` (the CPU's cached decoder). Returns null when even the
+ * first instruction cannot be decoded (the interpreter then raises the fault at the right place).
+ */
+export function formBlock(ip: number, decode: (ip: number) => Insn, unknown: unknown): Block | null {
+  const insns: Insn[] = [];
+  const page = Math.floor(ip / PAGE_SIZE);
+  let at = ip;
+  for (;;) {
+    let i: Insn;
+    try { i = decode(at); } catch (e) {
+      if (e instanceof GuestFault) break;
+      throw e;
+    }
+    insns.push(i);
+    if (endsBlock(i, unknown) || insns.length >= MAX_BLOCK) break;
+    at = i.next;
+    if (Math.floor(at / PAGE_SIZE) !== page) break;
+  }
+  if (!insns.length) return null;
+  const last = insns[insns.length - 1];
+  const pages = [page];
+  const lastPage = Math.floor((last.next - 1) / PAGE_SIZE);
+  if (lastPage !== page) pages.push(lastPage);
+  return new Block(ip, insns, pages);
+}

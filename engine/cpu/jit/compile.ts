@@ -1,0 +1,154 @@
+// The block compiler: one basic block becomes one JavaScript function (new Function) that keeps guest
+// registers and the lazy flags in locals, computes only the flags a later instruction (or an exit)
+// needs, and loops on itself when the block ends with a jump back to its start. Instructions without an
+// emitter run through their interpreter handlers from inside the function, with the locals stored
+// before and reloaded after.
+//
+// The generated function's contract (see Cpu.run): called with the CPU at the block's first
+// instruction and a budget of at least the block's length; returns the instructions retired (also added
+// to cpu.icount) with rip at the next instruction. A guest fault propagates as the GuestFault with rip
+// on the faulting instruction, cpu.cur set to it, and every earlier instruction's effects in place.
+
+import { Mnemonic } from 'iced-x86';
+import type { Insn } from '../insn';
+import { OK_MEM } from '../insn';
+import { LazyFlags, PARITY, ARITH } from '../flags';
+import { GuestFault, SIGSEGV, SI_KERNEL } from '../../errors';
+import type { Block, BlockFn } from '../block';
+import { Gen } from './gen';
+import { emitterFor, Emitter } from './emitters';
+import { nothing, NOP_CODES } from './emit-move';
+import './emit-alu';
+import './emit-shift';
+import './emit-control';
+
+/** Branches whose emitters end the block themselves. */
+const BRANCHES = new Set<number>([Mnemonic.Jmp, Mnemonic.Call, Mnemonic.Ret, Mnemonic.Jo, Mnemonic.Jno, Mnemonic.Jb,
+  Mnemonic.Jae, Mnemonic.Je, Mnemonic.Jne, Mnemonic.Jbe, Mnemonic.Ja, Mnemonic.Js, Mnemonic.Jns, Mnemonic.Jp,
+  Mnemonic.Jnp, Mnemonic.Jl, Mnemonic.Jge, Mnemonic.Jle, Mnemonic.Jg]);
+
+/** Helpers the generated code calls for the rare cases. */
+const scratch = new LazyFlags();
+function load(fk: number, fs: number, frl: number, frh: number, fal: number, fah: number, fbl: number, fbh: number, fci: number, fbt: number): LazyFlags {
+  const f = scratch;
+  f.kind = fk; f.size = fs; f.resLo = frl; f.resHi = frh; f.aLo = fal; f.aHi = fah; f.bLo = fbl; f.bHi = fbh; f.cin = fci; f.bits = fbt;
+  return f;
+}
+export const helpers = {
+  arith(fk: number, fs: number, frl: number, frh: number, fal: number, fah: number, fbl: number, fbh: number, fci: number, fbt: number): number {
+    return load(fk, fs, frl, frh, fal, fah, fbl, fbh, fci, fbt).get() & ARITH;
+  },
+  cond(cc: number, fk: number, fs: number, frl: number, frh: number, fal: number, fah: number, fbl: number, fbh: number, fci: number, fbt: number): boolean {
+    return load(fk, fs, frl, frh, fal, fah, fbl, fbh, fci, fbt).cond(cc);
+  },
+  /** A return to a non-canonical or kernel address (as ops/control.ts jumpTo). */
+  badTarget(t: number): never {
+    throw new GuestFault(SIGSEGV, t < 0xffff800000000000 ? 0 : t, '', SI_KERNEL);
+  },
+};
+
+interface Plan { e: Emitter | null; reads: number; writes: number; faults: boolean }
+
+function plan(i: Insn): Plan {
+  const e = NOP_CODES.has(i.code) ? nothing : emitterFor(i.mnemonic);
+  const f = e?.flags(i) ?? null;
+  if (!e || !f) return { e: null, reads: ARITH, writes: ARITH, faults: true };
+  let mem = false;
+  for (let n = 0; n < i.opCount && n < 4; n++) if (i.kind[n] === OK_MEM) mem = true;
+  if (e === nothing) mem = false;
+  return { e, reads: f[0], writes: f[1], faults: mem || e.touchesStack === true || (i.kind[0] === OK_MEM) };
+}
+
+/** Compile a block; null if nothing in it is worth compiling. */
+export function compileBlock(b: Block): BlockFn | null {
+  const insns = b.insns, n = insns.length;
+  const plans = insns.map(plan);
+  if (!plans.some(p => p.e)) return null;
+  // Flag liveness, backwards: every exit (the block's end, a fault, a handler run out of line, the
+  // self-modifying-code check after a store) needs the whole state.
+  const liveAfter = new Array<number>(n);
+  let live = ARITH;
+  for (let k = n - 1; k >= 0; k--) {
+    const p = plans[k];
+    if (p.faults && writesMemory(insns[k], p)) live = ARITH;
+    liveAfter[k] = live;
+    live = (live & ~p.writes) | p.reads;
+    if (p.faults) live = ARITH;
+  }
+
+  // Two passes: the first finds the registers and flags the block uses, so that the second can load
+  // them all in the prologue and reload them all after a handler that runs out of line.
+  let g = emit(b, plans, liveAfter, null);
+  g = emit(b, plans, liveAfter, g);
+  const body = g.source();
+  const store = g.storeAll();
+  const src = `return function block_${b.start.toString(16)}(cpu, budget) {
+const r = cpu.r, mem = cpu.mem, F = cpu.f;
+${g.prologue()}let done = 0, k = 0, fb = 0, nip = 0;
+try {
+loop: for (;;) {
+${body}
+}
+} catch (e) {
+if (fb === 0) { ${store} }
+cpu.rip = INS[k].ip; cpu.cur = INS[k]; cpu.icount += done + k;
+throw e;
+}
+${store}
+cpu.rip = nip; cpu.icount += done;
+return done;
+};`;
+  try {
+    return new Function('INS', 'G', 'PARITY', src)(insns, helpers, PARITY) as BlockFn;
+  } catch (e) {
+    throw new Error(`block compiler produced invalid code for ${b.start.toString(16)}: ${(e as Error).message}\n${src}`);
+  }
+}
+
+function emit(b: Block, plans: Plan[], liveAfter: number[], first: Gen | null): Gen {
+  const insns = b.insns, n = insns.length;
+  const g = new Gen();
+  g.blockLen = n; g.blockStart = b.start;
+  if (first) {
+    for (const r of first.regs) g.regs.add(r);
+    for (const r of first.written) g.written.add(r);
+    g.usesFlags = first.usesFlags;
+  }
+  const end = insns[n - 1];
+  g.loops = BRANCHES.has(end.mnemonic) && end.mnemonic !== Mnemonic.Call && end.target === b.start;
+  const last = insns[n - 1];
+  let terminated = false;
+  for (let k = 0; k < n; k++) {
+    const i = insns[k], p = plans[k];
+    g.idx = k; g.insn = i; g.liveAfter = liveAfter[k]; g.stored = false;
+    g.line(`// ${k}: ${i.ip.toString(16)}`);
+    if (p.e) {
+      g.noteRegs(i);
+      g.line('{');
+      p.e.emit(g, i);
+      g.line('}');
+      if (g.stored && k < n - 1) g.line(`if (cpu.smc) { nip = ${i.next}; done += ${k + 1}; break loop; }`);
+      if (k === n - 1) terminated = BRANCHES.has(i.mnemonic);
+    } else {
+      // Out of line: the interpreter's handler, with the Cpu brought up to date around it.
+      g.faultPoint();
+      g.flush();
+      g.line(`fb = 1; cpu.rip = ${i.next}; INS[${k}].exec(cpu, INS[${k}]); fb = 0;`);
+      if (k === n - 1) {
+        // The block's last instruction decides where execution goes (and may have changed anything).
+        g.line(`cpu.icount += done + ${n}; return done + ${n};`);
+        terminated = true;
+      } else {
+        g.line(`if (cpu.rip !== ${i.next} || cpu.smc) { cpu.icount += done + ${k + 1}; return done + ${k + 1}; }`);
+        g.reload();
+      }
+    }
+  }
+  if (!terminated) g.line(`nip = ${last.next}; done += ${n}; break loop;`);
+  return g;
+}
+
+function writesMemory(i: Insn, p: Plan): boolean {
+  return p.e === null || i.kind[0] === OK_MEM || p.e.touchesStack === true;
+}
+

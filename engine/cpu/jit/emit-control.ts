@@ -1,0 +1,53 @@
+// Compiled control transfers that end a block: direct jmp, jcc, direct call and ret. A jump back to the
+// block's own start becomes a loop inside the compiled function. Indirect jumps and calls, loop*,
+// syscall, int3 and the rest end the block through their interpreter handlers.
+
+import { Mnemonic } from 'iced-x86';
+import { OK_BRANCH } from '../insn';
+import { RSP } from '../regs';
+import { CC_READS, TASK_LIMIT } from './gen';
+import { onMnemonics } from './emitters';
+import { push64, setSp } from './emit-move';
+
+onMnemonics([Mnemonic.Jmp], {
+  flags: (i) => i.kind[0] === OK_BRANCH ? [0, 0] : null,
+  emit(g, i) { g.exitTo(String(i.target)); },
+});
+
+const JCC = [Mnemonic.Jo, Mnemonic.Jno, Mnemonic.Jb, Mnemonic.Jae, Mnemonic.Je, Mnemonic.Jne, Mnemonic.Jbe,
+  Mnemonic.Ja, Mnemonic.Js, Mnemonic.Jns, Mnemonic.Jp, Mnemonic.Jnp, Mnemonic.Jl, Mnemonic.Jge, Mnemonic.Jle,
+  Mnemonic.Jg];
+onMnemonics(JCC, {
+  flags: (i) => [CC_READS[i.cc], 0],
+  emit(g, i) {
+    g.line(`if (${g.cond(i.cc)}) {`);
+    g.exitTo(String(i.target));
+    g.line('}');
+    g.exitTo(String(i.next));
+  },
+});
+
+onMnemonics([Mnemonic.Call], {
+  flags: (i) => i.kind[0] === OK_BRANCH && i.target < TASK_LIMIT ? [0, 0] : null,
+  touchesStack: true,
+  emit(g, i) {
+    const next = i.next;
+    push64(g, { lo: String(next % 4294967296 | 0), hi: String(Math.floor(next / 4294967296) | 0) });
+    g.exitTo(String(i.target));
+  },
+});
+
+onMnemonics([Mnemonic.Ret], {
+  flags: (i) => i.opCount === 0 ? [0, 0] : null,
+  touchesStack: true,
+  emit(g) {
+    g.faultPoint();
+    const s = g.reg64(RSP);
+    const a = g.bind(`${s.hi} * 4294967296 + (${s.lo} >>> 0)`);
+    const lo = g.t(), t = g.t();
+    g.line(`const ${lo} = mem.read64(${a}), ${t} = (mem.hi >>> 0) * 4294967296 + (${lo} >>> 0);`);
+    g.line(`if (${t} >= ${TASK_LIMIT}) G.badTarget(${t});`);
+    setSp(g, `${a} + 8`);
+    g.exitTo(t);
+  },
+});

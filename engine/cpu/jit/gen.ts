@@ -1,0 +1,431 @@
+// The code generator's state while one block is compiled: JavaScript source lines, which guest
+// registers live in locals (L<n> low half, H<n> high half), which of them changed, and what the lazy
+// flag locals describe at this point of the block. Family emitters (emit-*.ts) call these helpers to read
+// and write operands and flags; they never touch the Cpu object directly except through here.
+//
+// Invariants the generated function keeps, so that any exit (end of block, fault, a handler called out
+// of line) leaves the architectural state exact:
+//  - per instruction, everything that can fault (memory reads, writes, address checks) comes before any
+//    register or flag local changes;
+//  - `k` holds the index of the instruction that may fault; the catch clause stores the locals back
+//    and puts rip on that instruction;
+//  - before an instruction run by its interpreter handler, changed locals are stored to the Cpu, and all
+//    register and flag locals are reloaded after it.
+
+import type { Insn } from '../insn';
+import { OK_IMM, OK_MEM, OK_REG } from '../insn';
+import { REG_AH, RC_GPR, SEG_FS, SEG_GS } from '../regs';
+import { L_NONE, L_ADD, L_SUB, L_LOGIC, L_INC, L_DEC, L_ADC, L_SBB, CF, PF, AF, ZF, SF, OF, ARITH } from '../flags';
+
+export { CF, PF, AF, ZF, SF, OF, ARITH };
+export const TASK_LIMIT = 0x800000000000;
+
+/** A value as two JavaScript expressions: the low half (normalised to the operand size) and the high. */
+export interface Val { lo: string; hi: string }
+
+const SIGN = ['0', '128', '32768', '', '-2147483648', '', '', '', '-2147483648'];
+
+export class Gen {
+  private out: string[] = [];
+  /** Guest registers cached in locals (0..15). */
+  readonly regs = new Set<number>();
+  /** Registers written anywhere in the block (stored at exits). */
+  readonly written = new Set<number>();
+  /** Written since the last store to the Cpu (stored before a handler runs). */
+  private dirty = new Set<number>();
+  /** The block uses the flag locals. */
+  usesFlags = false;
+  /** Lazy kind and size the flag locals hold now, when known at compile time. */
+  known: { kind: number; size: number } | null = null;
+  /** Flag locals changed since they were last stored to cpu.f. */
+  private flagsDirty = false;
+  /** Flags the rest of the block (or an exit) still needs after the current instruction. */
+  liveAfter = ARITH;
+  /** Index and instruction being emitted. */
+  idx = 0;
+  insn!: Insn;
+  /** The current instruction wrote guest memory (an exit check for self-modifying code follows). */
+  stored = false;
+  private tmp = 0;
+  /** Instructions in the block and its first address (for exits and the loop back to the start). */
+  blockLen = 0;
+  blockStart = 0;
+
+  line(s: string): void { this.out.push(s); }
+  source(): string { return this.out.join('\n'); }
+  /** A fresh local name. */
+  t(prefix = 't'): string { return `${prefix}${this.tmp++}`; }
+
+  // ---- registers ------------------------------------------------------------------------------
+
+  /** Can this operand be handled in generated code? (general registers, memory, immediates, <= 8 bytes) */
+  static simpleOperand(i: Insn, n: number): boolean {
+    const s = i.size[n];
+    if (s !== 1 && s !== 2 && s !== 4 && s !== 8) return false;
+    switch (i.kind[n]) {
+      case OK_REG: return i.rcls[n] === RC_GPR && i.reg[n] >= 0 && i.reg[n] < REG_AH + 4;
+      case OK_MEM: return true;
+      case OK_IMM: return true;
+    }
+    return false;
+  }
+
+  private use(n: number): number { const r = n >= REG_AH ? n - REG_AH : n; this.regs.add(r); return r; }
+
+  /** Note the registers an instruction's memory operand and register operands touch. */
+  noteRegs(i: Insn): void {
+    for (let n = 0; n < i.opCount && n < 4; n++) if (i.kind[n] === OK_REG && i.rcls[n] === RC_GPR && i.reg[n] >= 0 && i.reg[n] < 20) this.use(i.reg[n]);
+    if (i.memBase >= 0) this.use(i.memBase);
+    if (i.memIndex >= 0) this.use(i.memIndex);
+  }
+
+  /** Read a whole 64-bit register. */
+  reg64(n: number): Val { this.use(n); return { lo: `L${n}`, hi: `H${n}` }; }
+
+  /** Set a whole 64-bit register from two int32 expressions (evaluated before either half changes). */
+  setReg64(n: number, lo: string, hi: string): void {
+    this.use(n); this.mark(n);
+    if (lo === `L${n}`) { this.line(`H${n} = ${hi};`); return; }
+    if (hi === `H${n}`) { this.line(`L${n} = ${lo};`); return; }
+    const a = this.t(), b = this.t();
+    this.line(`const ${a} = ${lo}, ${b} = ${hi}; L${n} = ${a}; H${n} = ${b};`);
+  }
+
+  private mark(n: number): void { this.written.add(n); this.dirty.add(n); }
+
+  /** A register operand of `size` bytes, normalised as the interpreter's readReg does. */
+  regRead(num: number, size: number): Val {
+    if (num >= REG_AH) { const r = this.use(num); return { lo: `((L${r} >> 8) & 255)`, hi: '0' }; }
+    this.use(num);
+    switch (size) {
+      case 1: return { lo: `(L${num} & 255)`, hi: '0' };
+      case 2: return { lo: `(L${num} & 65535)`, hi: '0' };
+      case 4: return { lo: `L${num}`, hi: '0' };
+      default: return { lo: `L${num}`, hi: `H${num}` };
+    }
+  }
+
+  /** Write a register operand with x86_64 semantics; lo/hi must be simple (locals or constants). */
+  regWrite(num: number, size: number, lo: string, hi: string): void {
+    if (num >= REG_AH) {
+      const r = this.use(num); this.mark(r);
+      this.line(`L${r} = (L${r} & -65281) | ((${lo} & 255) << 8);`);
+      return;
+    }
+    this.use(num); this.mark(num);
+    switch (size) {
+      case 1: this.line(`L${num} = (L${num} & -256) | (${lo} & 255);`); return;
+      case 2: this.line(`L${num} = (L${num} & -65536) | (${lo} & 65535);`); return;
+      case 4: this.line(`L${num} = ${lo}; H${num} = 0;`); return;
+      default: this.line(`L${num} = ${lo}; H${num} = ${hi};`);
+    }
+  }
+
+  // ---- memory ---------------------------------------------------------------------------------
+
+  /** Emit the effective address of the instruction's memory operand into a local; returns its name. */
+  addr(i: Insn): string {
+    this.faultPoint();
+    const a = this.t('ad');
+    if (i.ripRel || (i.memBase < 0 && i.memIndex < 0)) {
+      const v = (i.dispHi >>> 0) * 4294967296 + (i.dispLo >>> 0);
+      if (!i.memSeg && v < TASK_LIMIT) { this.line(`const ${a} = ${v};`); return a; }
+    }
+    const lo: string[] = [], hi: string[] = [];
+    if (i.memBase >= 0) { this.use(i.memBase); lo.push(`(L${i.memBase} >>> 0)`); hi.push(`H${i.memBase}`); }
+    if (i.memIndex >= 0) {
+      this.use(i.memIndex);
+      const s = i.memScale;
+      lo.push(s === 1 ? `(L${i.memIndex} >>> 0)` : `(L${i.memIndex} >>> 0) * ${s}`);
+      hi.push(s === 1 ? `H${i.memIndex}` : `H${i.memIndex} * ${s}`);
+    }
+    if (i.dispLo !== 0) lo.push(String(i.dispLo >>> 0));
+    if (i.dispHi !== 0) hi.push(String(i.dispHi));
+    if (i.memSeg === SEG_FS) lo.push('cpu.fsBase'); else if (i.memSeg === SEG_GS) lo.push('cpu.gsBase');
+    const hiE = hi.length ? hi.join(' + ') : '0';
+    const loE = lo.length ? lo.join(' + ') : '0';
+    // Exact whenever the result is a user address; anything else (wrap-around, non-canonical, kernel
+    // half) is left to the interpreter's ea(), which faults or wraps exactly as the hardware does.
+    this.line(`let ${a} = ${hiE === '0' ? '' : `(${hiE}) * 4294967296 + `}${loE};`);
+    this.line(`if (!(${a} >= 0 && ${a} < ${TASK_LIMIT})) ${a} = cpu.ea(INS[${this.idx}]);`);
+    return a;
+  }
+
+  memRead(a: string, size: number): Val {
+    const v = this.t('m');
+    switch (size) {
+      case 1: this.line(`const ${v} = mem.read8(${a});`); return { lo: v, hi: '0' };
+      case 2: this.line(`const ${v} = mem.read16(${a});`); return { lo: v, hi: '0' };
+      case 4: this.line(`const ${v} = mem.read32(${a});`); return { lo: v, hi: '0' };
+      default: this.line(`const ${v} = mem.read64(${a}), ${v}h = mem.hi;`); return { lo: v, hi: `${v}h` };
+    }
+  }
+
+  memWrite(a: string, size: number, lo: string, hi: string): void {
+    this.stored = true;
+    switch (size) {
+      case 1: this.line(`mem.write8(${a}, ${lo});`); return;
+      case 2: this.line(`mem.write16(${a}, ${lo});`); return;
+      case 4: this.line(`mem.write32(${a}, ${lo});`); return;
+      default: this.line(`mem.write64(${a}, ${lo}, ${hi});`);
+    }
+  }
+
+  /** The instruction may fault from here on: the catch clause must know which one it is. */
+  faultPoint(): void { this.line(`k = ${this.idx};`); }
+
+  // ---- operands -------------------------------------------------------------------------------
+
+  /** Operand n's value (emitting a memory read if needed; `a` is the address local for memory). */
+  read(i: Insn, n: number, a?: string): Val {
+    const s = i.size[n];
+    switch (i.kind[n]) {
+      case OK_REG: return this.regRead(i.reg[n], s);
+      case OK_MEM: return this.memRead(a ?? this.addr(i), s);
+      default: {
+        const lo = s === 1 ? i.immLo & 0xff : s === 2 ? i.immLo & 0xffff : i.immLo;
+        return { lo: String(lo), hi: String(s === 8 ? i.immHi : 0) };
+      }
+    }
+  }
+
+  write(i: Insn, n: number, v: Val, a?: string): void {
+    if (i.kind[n] === OK_REG) this.regWrite(i.reg[n], i.size[n], v.lo, v.hi);
+    else this.memWrite(a!, i.size[n], v.lo, v.hi);
+  }
+
+  /** Bind an expression to a const local (so it is evaluated once, before anything changes). */
+  bind(e: string): string {
+    // Constants and the generator's own temporaries are stable; register locals are not (a later write
+    // of the destination would change what the name reads).
+    if (/^-?\d+$/.test(e) || /^[a-z][A-Za-z0-9_]*$/.test(e)) return e;
+    const v = this.t();
+    this.line(`const ${v} = ${e};`);
+    return v;
+  }
+
+  // ---- handlers called out of line ------------------------------------------------------------
+
+  /**
+   * The block jumps back to its own start: what a later instruction wrote in the previous round is
+   * also unsaved when an earlier handler runs, so handlers get every written register and the flags.
+   */
+  loops = false;
+
+  /** Store changed locals to the Cpu (before an interpreter handler runs or at a final exit). */
+  flush(all = false): void {
+    if (this.loops) all = true;
+    const set = all ? this.written : this.dirty;
+    const parts: string[] = [];
+    for (const n of set) parts.push(`r[${2 * n}] = L${n}; r[${2 * n + 1}] = H${n};`);
+    if (parts.length) this.line(parts.join(' '));
+    this.dirty.clear();
+    if (this.usesFlags && (this.flagsDirty || all)) this.line(STORE_FLAGS);
+    this.flagsDirty = false;
+  }
+
+  /** Reload every cached register and the flag locals (after an interpreter handler ran). */
+  reload(): void {
+    const parts: string[] = [];
+    for (const n of this.regs) parts.push(`L${n} = r[${2 * n}]; H${n} = r[${2 * n + 1}];`);
+    if (parts.length) this.line(parts.join(' '));
+    if (this.usesFlags) this.line(LOAD_FLAGS);
+    this.known = null;
+  }
+
+  /** Declarations for the prologue (registers are collected while emitting, so this comes last). */
+  prologue(): string {
+    const parts: string[] = [];
+    for (const n of this.regs) parts.push(`L${n} = r[${2 * n}], H${n} = r[${2 * n + 1}]`);
+    let s = parts.length ? `let ${parts.join(', ')};\n` : '';
+    if (this.usesFlags) s += `let fk = F.kind, fs = F.size, frl = F.resLo, frh = F.resHi, fal = F.aLo, fah = F.aHi, fbl = F.bLo, fbh = F.bHi, fci = F.cin, fbt = F.bits;\n`;
+    return s;
+  }
+
+  /** Stores for the epilogue and the catch clause. */
+  storeAll(): string {
+    const parts: string[] = [];
+    for (const n of this.written) parts.push(`r[${2 * n}] = L${n}; r[${2 * n + 1}] = H${n};`);
+    if (this.usesFlags) parts.push(STORE_FLAGS);
+    return parts.join(' ');
+  }
+
+  // ---- exits ----------------------------------------------------------------------------------
+
+  /** Leave the block for `ip` (an expression) after retiring this instruction. */
+  exitTo(ip: string): void {
+    if (ip === String(this.blockStart)) { this.loop(); return; }
+    this.line(`nip = ${ip}; done += ${this.idx + 1}; break loop;`);
+  }
+
+  /** Jump back to the block's own start: go round again while the budget allows. */
+  private loop(): void {
+    const n = this.idx + 1;
+    this.line(`done += ${n}; if (done + ${n} <= budget) continue loop; nip = ${this.blockStart}; break loop;`);
+  }
+
+  // ---- flags ----------------------------------------------------------------------------------
+
+  /** Does anything after this instruction need any of these flags? */
+  live(mask: number): boolean { return (this.liveAfter & mask) !== 0; }
+
+  /** Record an arithmetic result lazily (flags.ts semantics); skipped when no flag it sets is needed. */
+  lazy(kind: number, size: number, r: Val, a: Val, b: Val, cin?: string): void {
+    const writes = kind === L_INC || kind === L_DEC ? ARITH & ~CF : ARITH;
+    if (!this.live(writes)) return;
+    this.usesFlags = true; this.flagsDirty = true;
+    // The carry in is read from the state before this instruction replaces it.
+    const c = cin === undefined ? undefined : this.bind(cin);
+    let s = `fk = ${kind}; fs = ${size}; frl = ${r.lo}; fal = ${a.lo}; fbl = ${b.lo};`;
+    if (size === 8) s += ` frh = ${r.hi}; fah = ${a.hi}; fbh = ${b.hi};`;
+    if (c !== undefined) s += ` fci = ${c};`;
+    this.line(s);
+    this.known = { kind, size };
+  }
+
+  logic(size: number, r: Val): void {
+    if (!this.live(ARITH)) return;
+    this.usesFlags = true; this.flagsDirty = true;
+    this.line(`fk = ${L_LOGIC}; fs = ${size}; frl = ${r.lo};${size === 8 ? ` frh = ${r.hi};` : ''}`);
+    this.known = { kind: L_LOGIC, size };
+  }
+
+  /**
+   * Set flags eagerly: `bits` gives an expression (0/1) for each flag the instruction writes; the flags
+   * it does not write keep their values. Only flags still needed are computed.
+   */
+  eager(bits: Partial<Record<number, string>>): void {
+    let writes = 0;
+    for (const k of Object.keys(bits)) writes |= Number(k);
+    if (!this.live(writes)) return;
+    this.usesFlags = true; this.flagsDirty = true;
+    const keep = ARITH & ~writes & this.liveAfter;
+    const parts: string[] = [];
+    for (const f of [CF, PF, AF, ZF, SF, OF]) {
+      if (!(writes & f) || !this.live(f)) continue;
+      parts.push(`((${bits[f]}) ? ${f} : 0)`);
+    }
+    let prev = '';
+    if (keep) prev = `(${this.arithBits()} & ${keep})`;
+    const v = this.t('fb');
+    this.line(`const ${v} = ${[prev, ...parts].filter(Boolean).join(' | ') || '0'};`);
+    this.line(`fk = ${L_NONE}; fbt = (fbt & ${~ARITH}) | ${v};`);
+    this.known = { kind: L_NONE, size: 0 };
+  }
+
+  /** All six arithmetic flags of the current state, as bits. */
+  private arithBits(): string {
+    this.usesFlags = true;
+    if (this.known && this.known.kind === L_NONE) return 'fbt';
+    return 'G.arith(fk, fs, frl, frh, fal, fah, fbl, fbh, fci, fbt)';
+  }
+
+  /** One flag of the current state as a boolean expression. */
+  flag(f: number): string {
+    this.usesFlags = true;
+    const k = this.known;
+    if (!k) return `((G.arith(fk, fs, frl, frh, fal, fah, fbl, fbh, fci, fbt) & ${f}) !== 0)`;
+    if (k.kind === L_NONE) return `((fbt & ${f}) !== 0)`;
+    const s = k.size, w = s === 8;
+    const sg = SIGN[s];
+    switch (f) {
+      case ZF: return w ? `((frl | frh) === 0)` : `(frl === 0)`;
+      case SF: return w ? `(frh < 0)` : s === 4 ? `(frl < 0)` : `((frl & ${sg}) !== 0)`;
+      case PF: return `(PARITY[frl & 255] !== 0)`;
+      case AF: return k.kind === L_LOGIC ? 'false' : `(((fal ^ fbl ^ frl) & 16) !== 0)`;
+      case CF:
+        switch (k.kind) {
+          case L_LOGIC: return 'false';
+          case L_INC: case L_DEC: return '(fci !== 0)';
+          case L_ADD: return ltU(w, 'frl', 'frh', 'fal', 'fah');
+          case L_SUB: return ltU(w, 'fal', 'fah', 'fbl', 'fbh');
+          case L_ADC: return `(fci !== 0 ? ${leU(w, 'frl', 'frh', 'fal', 'fah')} : ${ltU(w, 'frl', 'frh', 'fal', 'fah')})`;
+          case L_SBB: return `(fci !== 0 ? ${leU(w, 'fal', 'fah', 'fbl', 'fbh')} : ${ltU(w, 'fal', 'fah', 'fbl', 'fbh')})`;
+        }
+        break;
+      case OF: {
+        const [a, b, r] = w ? ['fah', 'fbh', 'frh'] : ['fal', 'fbl', 'frl'];
+        switch (k.kind) {
+          case L_LOGIC: return 'false';
+          case L_ADD: case L_ADC: case L_INC: return `(((${a} ^ ${r}) & (${b} ^ ${r}) & ${sg}) !== 0)`;
+          case L_SUB: case L_SBB: case L_DEC: return `(((${a} ^ ${b}) & (${a} ^ ${r}) & ${sg}) !== 0)`;
+        }
+      }
+    }
+    return `((G.arith(fk, fs, frl, frh, fal, fah, fbl, fbh, fci, fbt) & ${f}) !== 0)`;
+  }
+
+  /** CF of the current state as 0 or 1. */
+  cf(): string { return `(${this.flag(CF)} ? 1 : 0)`; }
+
+  /** A condition code (iced-x86 numbering, as LazyFlags.cond) as a boolean expression. */
+  cond(cc: number): string {
+    const k = this.known;
+    if (k && k.kind === L_SUB) {
+      // After cmp/sub the comparisons read straight from the operands.
+      const s = k.size;
+      const sx = (v: string) => s === 1 ? `((${v} << 24) >> 24)` : s === 2 ? `((${v} << 16) >> 16)` : v;
+      if (s !== 8) {
+        switch (cc) {
+          case 3: return `((fal >>> 0) < (fbl >>> 0))`;
+          case 4: return `((fal >>> 0) >= (fbl >>> 0))`;
+          case 5: return `(fal === fbl)`;
+          case 6: return `(fal !== fbl)`;
+          case 7: return `((fal >>> 0) <= (fbl >>> 0))`;
+          case 8: return `((fal >>> 0) > (fbl >>> 0))`;
+          case 13: return `(${sx('fal')} < ${sx('fbl')})`;
+          case 14: return `(${sx('fal')} >= ${sx('fbl')})`;
+          case 15: return `(${sx('fal')} <= ${sx('fbl')})`;
+          case 16: return `(${sx('fal')} > ${sx('fbl')})`;
+        }
+      } else {
+        switch (cc) {
+          case 5: return `(fal === fbl && fah === fbh)`;
+          case 6: return `(fal !== fbl || fah !== fbh)`;
+          case 3: return `(fah !== fbh ? (fah >>> 0) < (fbh >>> 0) : (fal >>> 0) < (fbl >>> 0))`;
+          case 4: return `(fah !== fbh ? (fah >>> 0) > (fbh >>> 0) : (fal >>> 0) >= (fbl >>> 0))`;
+          case 7: return `(fah !== fbh ? (fah >>> 0) < (fbh >>> 0) : (fal >>> 0) <= (fbl >>> 0))`;
+          case 8: return `(fah !== fbh ? (fah >>> 0) > (fbh >>> 0) : (fal >>> 0) > (fbl >>> 0))`;
+          case 13: return `(fah !== fbh ? fah < fbh : (fal >>> 0) < (fbl >>> 0))`;
+          case 14: return `(fah !== fbh ? fah > fbh : (fal >>> 0) >= (fbl >>> 0))`;
+          case 15: return `(fah !== fbh ? fah < fbh : (fal >>> 0) <= (fbl >>> 0))`;
+          case 16: return `(fah !== fbh ? fah > fbh : (fal >>> 0) > (fbl >>> 0))`;
+        }
+      }
+    }
+    if (!k) { this.usesFlags = true; return `G.cond(${cc}, fk, fs, frl, frh, fal, fah, fbl, fbh, fci, fbt)`; }
+    const f = (x: number) => this.flag(x);
+    switch (cc) {
+      case 1: return f(OF);
+      case 2: return `!${f(OF)}`;
+      case 3: return f(CF);
+      case 4: return `!${f(CF)}`;
+      case 5: return f(ZF);
+      case 6: return `!${f(ZF)}`;
+      case 7: return `(${f(CF)} || ${f(ZF)})`;
+      case 8: return `!(${f(CF)} || ${f(ZF)})`;
+      case 9: return f(SF);
+      case 10: return `!${f(SF)}`;
+      case 11: return f(PF);
+      case 12: return `!${f(PF)}`;
+      case 13: return `(${f(SF)} !== ${f(OF)})`;
+      case 14: return `(${f(SF)} === ${f(OF)})`;
+      case 15: return `(${f(ZF)} || ${f(SF)} !== ${f(OF)})`;
+      case 16: return `(!${f(ZF)} && ${f(SF)} === ${f(OF)})`;
+    }
+    return 'false';
+  }
+}
+
+function ltU(w: boolean, a: string, ah: string, b: string, bh: string): string {
+  return w ? `(${ah} !== ${bh} ? (${ah} >>> 0) < (${bh} >>> 0) : (${a} >>> 0) < (${b} >>> 0))` : `((${a} >>> 0) < (${b} >>> 0))`;
+}
+function leU(w: boolean, a: string, ah: string, b: string, bh: string): string {
+  return w ? `(${ah} !== ${bh} ? (${ah} >>> 0) < (${bh} >>> 0) : (${a} >>> 0) <= (${b} >>> 0))` : `((${a} >>> 0) <= (${b} >>> 0))`;
+}
+
+const STORE_FLAGS = 'F.kind = fk; F.size = fs; F.resLo = frl; F.resHi = frh; F.aLo = fal; F.aHi = fah; F.bLo = fbl; F.bHi = fbh; F.cin = fci; F.bits = fbt;';
+const LOAD_FLAGS = 'fk = F.kind; fs = F.size; frl = F.resLo; frh = F.resHi; fal = F.aLo; fah = F.aHi; fbl = F.bLo; fbh = F.bHi; fci = F.cin; fbt = F.bits;';
+
+/** Flags each condition code reads. */
+export const CC_READS = [0, OF, OF, CF, CF, ZF, ZF, CF | ZF, CF | ZF, SF, SF, PF, PF, SF | OF, SF | OF, ZF | SF | OF, ZF | SF | OF];
