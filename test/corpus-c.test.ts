@@ -9,7 +9,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFile, spawn } from 'node:child_process';
-import { need, have, tmpDir, ROOT, CLI, RunResult } from './util';
+import { need, have, tmpDir, ROOT, CLI, RunResult, EMU_ENV } from './util';
 
 const CORPUS = path.join(ROOT, 'test', 'corpus');
 
@@ -154,7 +154,7 @@ for (const cc of ['gcc', 'musl-gcc']) {
         const args = (dir: string): string[] => c.args?.({ ...w, scratch: dir }) ?? [];
         const n = await run(exe, args(nativeScratch), c.input, env);
         const cli = [CLI, 'run', ...(c.writes ? ['--allow-write', emuScratch] : []), '--', exe, ...args(emuScratch)];
-        const e = await run(process.execPath, cli, c.input, env);
+        const e = await run(process.execPath, cli, c.input, { ...EMU_ENV, ...env });
         const nStatus = n.signal ? STATUS_OF_SIGNAL[n.signal] ?? -1 : n.status;
         let eStderr = e.stderr;
         if ((e.status ?? 0) >= 128) {

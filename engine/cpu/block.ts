@@ -21,8 +21,14 @@ export class Block {
   fn: BlockFn | null = null;
   /** The compiler refused it (too rare a shape): stay interpreted. */
   cold = false;
-  constructor(readonly start: number, readonly insns: Insn[], readonly pages: number[]) {}
-  get n(): number { return this.insns.length; }
+  /** False once a write to its code dropped it. */
+  live = true;
+  /** The last two blocks that ran after this one (a cache for chaining). */
+  succ0: Block | null = null;
+  succ1: Block | null = null;
+  /** Instructions in the block. */
+  readonly n: number;
+  constructor(readonly start: number, readonly insns: Insn[], readonly pages: number[]) { this.n = insns.length; }
 }
 
 /** Longest block, in instructions. */

@@ -39,6 +39,8 @@ export interface CpuHooks {
 const HOT = Math.max(1, Number(process.env.UL_JIT_HOT) || 16);
 
 /** The block compiler is on unless UL_JIT=0 (the tests run the differential suites both ways). */
+const BLOCK_CACHE_MASK = 4095;
+
 export const JIT_DEFAULT = process.env.UL_JIT !== '0';
 
 const unknownInsn: Handler = (cpu, i) => {
@@ -75,10 +77,13 @@ export class Cpu {
   /** Blocks by start address, and the blocks covering each page (for invalidation). */
   private blocks = new Map<number, Block>();
   private pageBlocks = new Map<number, Block[]>();
+  private blockCache: (Block | null)[] = new Array<Block | null>(BLOCK_CACHE_MASK + 1).fill(null);
   /** Set when decoded code was dropped: a running block checks it after each store and stops. */
   smc = false;
   /** Use the block compiler and block interpreter (off: one instruction at a time). */
   jit = JIT_DEFAULT;
+  /** Blocks compiled so far (reported by the CLI's -v). */
+  compiledBlocks = 0;
   /** Interpretations of a block before it is compiled (tests set 1 to compile everything at once). */
   hot = HOT;
 
@@ -248,7 +253,10 @@ export class Cpu {
     }
     const bl = this.pageBlocks.get(pageNo);
     if (bl) {
-      for (const b of bl) if (this.blocks.get(b.start) === b) this.blocks.delete(b.start);
+      for (const b of bl) {
+        b.live = false;
+        if (this.blocks.get(b.start) === b) this.blocks.delete(b.start);
+      }
       this.pageBlocks.delete(pageNo);
     }
     this.smc = true;
@@ -256,12 +264,16 @@ export class Cpu {
 
   /** The block starting at ip (formed now if needed), or null if its first instruction cannot decode. */
   private blockAt(ip: number): Block | null {
-    let b = this.blocks.get(ip);
-    if (b) return b;
-    const f = formBlock(ip, a => this.insnAt(a), unknownInsn);
-    if (!f) return null;
-    b = f;
+    // A direct-mapped cache in front of the map (addresses above 2^30 are slow map keys).
+    const slot = ip & BLOCK_CACHE_MASK;
+    let b = this.blockCache[slot];
+    if (b !== null && b.start === ip && b.live) return b;
+    const known = this.blocks.get(ip);
+    if (known) { this.blockCache[slot] = known; return known; }
+    b = formBlock(ip, a => this.insnAt(a), unknownInsn);
+    if (!b) return null;
     this.blocks.set(ip, b);
+    this.blockCache[slot] = b;
     for (const p of b.pages) {
       let l = this.pageBlocks.get(p);
       if (!l) { l = []; this.pageBlocks.set(p, l); }
@@ -276,6 +288,7 @@ export class Cpu {
   /** Forget every block and decoded instruction (after exec replaced the address space). */
   flushCode(): void {
     this.cache.clear(); this.pageInsns.clear(); this.blocks.clear(); this.pageBlocks.clear();
+    this.blockCache.fill(null);
   }
 
   /** The decoded instruction at ip, from the cache (decoding it if needed). */
@@ -324,15 +337,8 @@ export class Cpu {
         const b = this.blockAt(ip);
         if (b !== null && b.n <= budget) {
           const before = this.icount;
-          this.smc = false;
           try {
-            if (b.fn !== null) b.fn(this, budget);
-            else if (!b.cold && ++b.hits >= this.hot) {
-              b.fn = compileBlock(b);
-              if (b.fn === null) b.cold = true;
-              else { this.smc = false; b.fn(this, budget); }
-              if (b.fn === null) this.interpretBlock(b);
-            } else this.interpretBlock(b);
+            this.runBlocks(b, budget);
           } catch (e) {
             if (!(e instanceof GuestFault)) throw e;
             // rip is on the faulting instruction.
@@ -365,6 +371,38 @@ export class Cpu {
     }
     if (this.tif && !this.stopRequested) this.hooks.exitToUser(this);
     return this.exited ? STOP_EXIT : STOP_BUDGET;
+  }
+
+  /**
+   * Run blocks back to back, starting with b, while nothing needs the outer loop: pending work (TIF),
+   * a trap flag, a stop, the end of the process, dropped code, or a block longer than what is left of
+   * the budget. Each block remembers the last two blocks that followed it, so the common case finds
+   * its successor without a lookup.
+   */
+  private runBlocks(b: Block, budget: number): void {
+    const start = this.icount;
+    for (;;) {
+      this.smc = false;
+      if (b.fn !== null) b.fn(this, budget - (this.icount - start));
+      else if (!b.cold && ++b.hits >= this.hot) {
+        b.fn = compileBlock(b);
+        if (b.fn === null) { b.cold = true; this.interpretBlock(b); }
+        else { this.compiledBlocks++; b.fn(this, budget - (this.icount - start)); }
+      } else this.interpretBlock(b);
+      if (this.tif !== 0 || this.smc || this.exited || this.stopRequested || (this.f.bits & TF) !== 0) return;
+      const ip = this.rip;
+      let nb = b.succ0;
+      if (nb === null || nb.start !== ip || !nb.live) {
+        nb = b.succ1;
+        if (nb === null || nb.start !== ip || !nb.live) {
+          nb = this.blockAt(ip);
+          if (nb === null) return;
+          b.succ1 = b.succ0; b.succ0 = nb;
+        }
+      }
+      if (nb.n > budget - (this.icount - start)) return;
+      b = nb;
+    }
   }
 
   /**

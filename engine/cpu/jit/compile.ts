@@ -76,10 +76,18 @@ export function compileBlock(b: Block): BlockFn | null {
     if (p.faults) live = ARITH;
   }
 
+  // Flags the block reads before setting them (a handler run out of line reads them all; a partial
+  // setter keeps the ones it does not write).
+  let liveIn = 0;
+  for (let k = n - 1; k >= 0; k--) {
+    const p = plans[k];
+    const partial = p.writes !== 0 && p.writes !== ARITH ? ARITH & ~p.writes : 0;
+    liveIn = (liveIn & ~p.writes) | p.reads | partial | (p.e ? 0 : ARITH);
+  }
   // Two passes: the first finds the registers and flags the block uses, so that the second can load
   // them all in the prologue and reload them all after a handler that runs out of line.
-  let g = emit(b, plans, liveAfter, null);
-  g = emit(b, plans, liveAfter, g);
+  let g = emit(b, plans, liveAfter, liveIn, null);
+  g = emit(b, plans, liveAfter, liveIn, g);
   const body = g.source();
   const store = g.storeAll();
   const src = `return function block_${b.start.toString(16)}(cpu, budget) {
@@ -105,7 +113,7 @@ return done;
   }
 }
 
-function emit(b: Block, plans: Plan[], liveAfter: number[], first: Gen | null): Gen {
+function emit(b: Block, plans: Plan[], liveAfter: number[], liveIn: number, first: Gen | null): Gen {
   const insns = b.insns, n = insns.length;
   const g = new Gen();
   g.blockLen = n; g.blockStart = b.start;
@@ -114,6 +122,7 @@ function emit(b: Block, plans: Plan[], liveAfter: number[], first: Gen | null): 
     for (const r of first.written) g.written.add(r);
     g.usesFlags = first.usesFlags;
   }
+  g.flagsLiveIn = liveIn !== 0;
   const end = insns[n - 1];
   g.loops = BRANCHES.has(end.mnemonic) && end.mnemonic !== Mnemonic.Call && end.target === b.start;
   const last = insns[n - 1];

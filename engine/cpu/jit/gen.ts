@@ -35,6 +35,8 @@ export class Gen {
   private dirty = new Set<number>();
   /** The block uses the flag locals. */
   usesFlags = false;
+  /** Some instruction reads flags the block has not set itself (the prologue loads them). */
+  flagsLiveIn = true;
   /** Lazy kind and size the flag locals hold now, when known at compile time. */
   known: { kind: number; size: number } | null = null;
   /** Flag locals changed since they were last stored to cpu.f. */
@@ -238,7 +240,13 @@ export class Gen {
     const parts: string[] = [];
     for (const n of this.regs) parts.push(`L${n} = r[${2 * n}], H${n} = r[${2 * n + 1}]`);
     let s = parts.length ? `let ${parts.join(', ')};\n` : '';
-    if (this.usesFlags) s += `let fk = F.kind, fs = F.size, frl = F.resLo, frh = F.resHi, fal = F.aLo, fah = F.aHi, fbl = F.bLo, fbh = F.bHi, fci = F.cin, fbt = F.bits;\n`;
+    if (this.usesFlags) {
+      // Without flags read before they are written, the locals start empty (fk = -1) and are stored
+      // back only once an instruction has set them.
+      s += this.flagsLiveIn
+        ? `let fk = F.kind, fs = F.size, frl = F.resLo, frh = F.resHi, fal = F.aLo, fah = F.aHi, fbl = F.bLo, fbh = F.bHi, fci = F.cin, fbt = F.bits;\n`
+        : `let fk = -1, fs = 0, frl = 0, frh = 0, fal = 0, fah = 0, fbl = 0, fbh = 0, fci = 0, fbt = 0;\n`;
+    }
     return s;
   }
 
@@ -424,7 +432,7 @@ function leU(w: boolean, a: string, ah: string, b: string, bh: string): string {
   return w ? `(${ah} !== ${bh} ? (${ah} >>> 0) < (${bh} >>> 0) : (${a} >>> 0) <= (${b} >>> 0))` : `((${a} >>> 0) <= (${b} >>> 0))`;
 }
 
-const STORE_FLAGS = 'F.kind = fk; F.size = fs; F.resLo = frl; F.resHi = frh; F.aLo = fal; F.aHi = fah; F.bLo = fbl; F.bHi = fbh; F.cin = fci; F.bits = fbt;';
+const STORE_FLAGS = `if (fk !== -1) { F.kind = fk; F.size = fs; F.resLo = frl; F.resHi = frh; F.aLo = fal; F.aHi = fah; F.bLo = fbl; F.bHi = fbh; F.cin = fci; F.bits = (F.bits & ${~ARITH}) | (fbt & ${ARITH}); }`;
 const LOAD_FLAGS = 'fk = F.kind; fs = F.size; frl = F.resLo; frh = F.resHi; fal = F.aLo; fah = F.aHi; fbl = F.bLo; fbh = F.bHi; fci = F.cin; fbt = F.bits;';
 
 /** Flags each condition code reads. */

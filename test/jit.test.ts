@@ -1,0 +1,182 @@
+// The block compiler (engine/cpu/jit): compiled code against the interpreter in lockstep on real
+// programs, self-modifying code against the host CPU, faults inside compiled blocks, and the
+// differential suites run once more with the compiler off (UL_JIT=0) so that both paths stay right.
+
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { buildAsm, buildC, runNative, runEmu, need, have, exitCode, ROOT } from './util';
+import { lockstep } from './lockstep';
+
+const CORPUS = path.join(ROOT, 'test', 'corpus');
+// Deterministic corpus programs (no clocks, no timers): their compiled and interpreted runs must agree
+// after every block.
+const LOCKSTEP = ['bigint', 'ctype', 'hashtable', 'heap', 'math', 'matrix', 'nullderef', 'divzero', 'printf_float',
+  'qsort_ints', 'qsort_strings', 'recursion', 'setjmp', 'sig_longjmp', 'sig_siginfo', 'snprintf_ints', 'strings', 'strtol', 'structs'];
+
+for (const cc of ['gcc', 'musl-gcc']) {
+  test(`lockstep: compiled blocks and the interpreter agree after every block (${cc} -O2 -static corpus)`, (t) => {
+    if (!need(t, have(cc), `${cc} not installed`)) return;
+    let blocks = 0, insns = 0;
+    for (const name of LOCKSTEP) {
+      const exe = buildC(fs.readFileSync(path.join(CORPUS, `${name}.c`), 'utf8'), `ls-${name}`, { cc, flags: ['-O2', '-static', '-w'] });
+      const r = lockstep(exe, [exe], { maxInsns: 400_000 });
+      assert.equal(r.mismatch, undefined, `${cc} ${name}: ${r.mismatch}`);
+      blocks += r.blocks; insns += r.insns;
+    }
+    t.diagnostic(`${LOCKSTEP.length} programs, ${blocks} block runs, ${insns} instructions compared`);
+    assert.ok(insns > 1_000_000, 'the comparison covered real work');
+  });
+}
+
+test('lockstep: a dynamically linked distribution tool (ld.so, libc) agrees block by block', (t) => {
+  if (!need(t, fs.existsSync('/lib64/ld-linux-x86-64.so.2') && fs.existsSync('/bin/echo'), 'needs the host ld.so and /bin/echo')) return;
+  const r = lockstep('/bin/echo', ['/bin/echo', 'compiled', 'and', 'interpreted']);
+  assert.equal(r.mismatch, undefined, r.mismatch);
+  assert.equal(r.out, 'compiled and interpreted\n');
+  assert.equal(r.status, 0);
+});
+
+test('self-modifying code: a hot loop that rewrites its own immediate runs as on the host CPU', (t) => {
+  if (!need(t, have('as') && have('ld'), 'binutils (as, ld) not installed')) return;
+  // ld -N makes the text writable. Each round patches the immediate of an add in the same block; the
+  // next round must see the new byte (the compiled block is dropped and rebuilt).
+  const exe = buildAsm(`  .globl _start
+_start:
+  xor %r12d, %r12d
+  mov $3000, %ecx
+1:
+  add $1, %r12
+patch:
+  add $5, %r12
+  incb patch+3(%rip)
+  dec %ecx
+  jnz 1b
+  mov %r12, buf(%rip)
+  mov $1, %eax
+  mov $1, %edi
+  lea buf(%rip), %rsi
+  mov $8, %edx
+  syscall
+  mov $60, %eax
+  mov %r12d, %edi
+  and $127, %edi
+  syscall
+  .data
+buf: .quad 0
+`, 'smc', { ldArgs: ['-N'] });
+  const n = runNative(exe);
+  const e = runEmu(exe, [], undefined, ['-v']);
+  assert.equal(e.stdout, n.stdout);
+  assert.equal(e.status, exitCode(n));
+  assert.match(e.stderr, /blocks compiled/);
+});
+
+test('a fault in the middle of a compiled block: earlier instructions done, rip and registers exact', (t) => {
+  if (!need(t, have('as') && have('ld'), 'binutils (as, ld) not installed')) return;
+  // A loop runs compiled; on its last round a store goes through a null pointer. The SIGSEGV handler
+  // writes the interrupted context's registers (from the signal frame) to stdout.
+  const exe = buildAsm(`  .globl _start
+_start:
+  mov $13, %eax            # rt_sigaction(SIGSEGV, &act, 0, 8)
+  mov $11, %edi
+  lea act(%rip), %rsi
+  xor %edx, %edx
+  mov $8, %r10d
+  syscall
+  xor %r10d, %r10d
+  mov $5000, %ecx
+  mov $7, %r8
+  lea cell(%rip), %r9
+1:
+  add $3, %r8
+  mov %r8, (%r9)
+  cmp $2, %ecx
+  cmove %r10, %r9          # r10 = 0: the last round stores through null
+  rol $5, %r8
+  dec %ecx
+  jnz 1b
+  mov $60, %eax
+  xor %edi, %edi
+  syscall
+handler:
+  # rdx = ucontext; uc_mcontext gregs start at offset 40: r8 r9 r10 r11 r12 r13 r14 r15 rdi rsi rbp rbx rdx rax rcx rsp rip
+  lea 40(%rdx), %rsi
+  mov $1, %eax
+  mov $1, %edi
+  mov $136, %edx
+  syscall
+  mov $60, %eax
+  mov $3, %edi
+  syscall
+restorer:
+  mov $15, %eax
+  syscall
+  .data
+act: .quad handler
+  .quad 0x04000000         # SA_RESTORER
+  .quad restorer
+  .quad 0
+cell: .quad 0
+`, 'fault-in-block');
+  const n = runNative(exe);
+  const e = runEmu(exe);
+  assert.equal(exitCode(n), 3);
+  assert.equal(e.status, 3);
+  assert.equal(e.stdout.length, 136);
+  // rsp (gregs[15]) is left out: the native stack is randomised.
+  const regs = (s: string) => { const b = Buffer.from(s, 'latin1'); b.fill(0, 15 * 8, 16 * 8); return b.toString('hex'); };
+  assert.equal(regs(e.stdout), regs(n.stdout), 'r8..rip in the signal frame');
+});
+
+test('the compiled path is taken: an ALU loop reports its block compiled, and the interpreter gives the same result', (t) => {
+  if (!need(t, have('as') && have('ld'), 'binutils (as, ld) not installed')) return;
+  const exe = buildAsm(`  .globl _start
+_start:
+  mov $200000, %rcx
+  mov $1, %rax
+  mov $3, %rbx
+1:
+  add %rbx, %rax
+  xor %rax, %rbx
+  rol $3, %rax
+  dec %rcx
+  jnz 1b
+  mov %eax, %edi
+  and $127, %edi
+  mov $60, %eax
+  syscall
+`, 'alu');
+  const n = runNative(exe);
+  const on = runEmu(exe, [], undefined, ['-v']);
+  const off = runEmu(exe, [], undefined, ['-v'], { UL_JIT: '0' });
+  assert.equal(on.status, exitCode(n));
+  assert.equal(off.status, exitCode(n));
+  assert.match(on.stderr, /1000007 instructions/);
+  assert.match(off.stderr, /1000007 instructions/);
+  const compiled = Number(/(\d+) blocks compiled/.exec(on.stderr)?.[1]);
+  assert.ok(compiled >= 1, on.stderr);
+  assert.match(off.stderr, /0 blocks compiled/);
+});
+
+test('the differential suites pass with the block compiler off (UL_JIT=0)', (t) => {
+  if (!need(t, have('as') && have('ld') && have('gcc'), 'binutils and gcc not installed')) return;
+  const files = ['diff-int', 'diff-sse', 'diff-x87', 'signals', 'uprobes-model'].map(f => path.join(ROOT, 'out', 'test', `${f}.test.js`));
+  const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...files], {
+    env: { ...withoutTestContext(process.env), UL_JIT: '0' }, encoding: 'utf8', maxBuffer: 1 << 26, timeout: 600_000,
+  });
+  const summary = /# pass (\d+)[\s\S]*# fail (\d+)/.exec(r.stdout);
+  assert.ok(summary, r.stdout.slice(-2000) + r.stderr.slice(-2000));
+  t.diagnostic(`with UL_JIT=0: ${summary![1]} passed, ${summary![2]} failed`);
+  assert.equal(Number(summary![2]), 0, r.stdout.split('\n').filter(l => /^not ok|error:/.test(l.trim())).join('\n'));
+  assert.equal(r.status, 0);
+});
+
+/** The environment without the test runner's marker (a nested `node --test` would refuse to run). */
+function withoutTestContext(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const e = { ...env };
+  delete e.NODE_TEST_CONTEXT;
+  return e;
+}
