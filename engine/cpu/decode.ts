@@ -107,12 +107,17 @@ function fromIced(ins: Instruction, bytes: Uint8Array, lookup: HandlerLookup, un
   return d;
 }
 
-const gas = new Formatter(FormatterSyntax.Gas);
-const intel = new Formatter(FormatterSyntax.Intel);
-gas.uppercaseHex = false;
-intel.uppercaseHex = false;
-gas.ripRelativeAddresses = true;
-intel.ripRelativeAddresses = true;
+/** The two formatters, made on the first disassembly (not when the module loads). */
+const formatters: Partial<Record<'att' | 'intel', Formatter>> = {};
+function formatter(syntax: 'att' | 'intel'): Formatter {
+  let f = formatters[syntax];
+  if (!f) {
+    f = formatters[syntax] = new Formatter(syntax === 'att' ? FormatterSyntax.Gas : FormatterSyntax.Intel);
+    f.uppercaseHex = false;
+    f.ripRelativeAddresses = true;
+  }
+  return f;
+}
 
 /** Disassemble bytes at ip (AT&T by default). Returns [text, length], or ['(bad)', 1]. */
 export function disassemble(bytes: Uint8Array, ip: number, syntax: 'att' | 'intel' = 'att'): [string, number] {
@@ -121,7 +126,7 @@ export function disassemble(bytes: Uint8Array, ip: number, syntax: 'att' | 'inte
   const ins = dec.decode();
   try {
     if (ins.isInvalid || ins.length > bytes.length) return ['(bad)', 1];
-    return [(syntax === 'att' ? gas : intel).format(ins), ins.length];
+    return [formatter(syntax).format(ins), ins.length];
   } finally { ins.free(); dec.free(); }
 }
 

@@ -17,6 +17,13 @@ function elfOf(path: string): ElfFile | null {
   return cache.get(path)!;
 }
 
+/**
+ * Instruction starts found by decoding linearly from `start` (a symbol or segment start), kept per file
+ * and start: a thousand probes in one function decode it once, not once each.
+ */
+interface Walk { starts: Set<number>; end: number }
+const walks = new Map<string, Walk>();
+
 /** null if `offset` starts an instruction (as far as linear decoding can tell), else the reason. */
 export function checkInsnBoundary(path: string, offset: number): string | null {
   const elf = elfOf(path);
@@ -27,23 +34,33 @@ export function checkInsnBoundary(path: string, offset: number): string | null {
   const sym = elf.symbolAt(va);
   let start = sym && sym.sym.type === STT_FUNC && sym.sym.value >= seg.vaddr ? sym.sym.value : seg.vaddr;
   if (va - start > 1 << 20) start = Math.max(seg.vaddr, va - (1 << 20)); // bounded work on huge blobs
-  const fileStart = seg.offset + (start - seg.vaddr);
-  const bytes = elf.data.subarray(fileStart, offset + 16);
-  const dec = new Decoder(64, bytes, DecoderOptions.None);
-  dec.ip = BigInt(start);
-  let at = start;
-  try {
-    while (at < va && dec.canDecode) {
-      const ins = dec.decode();
-      const len = ins.length;
-      ins.free();
-      if (at + len > va) {
-        const [text] = disassemble(bytes.subarray(at - start), at);
-        return `0x${offset.toString(16)} is not on an instruction boundary: it is inside '${text}' at 0x${at.toString(16)}` +
-          `${sym ? ` (${sym.sym.name}+0x${(at - sym.sym.value).toString(16)})` : ''}; use --unsafe to probe it anyway`;
+  const key = `${path}\0${start}`;
+  let w = walks.get(key);
+  if (!w) { w = { starts: new Set([start]), end: start }; walks.set(key, w); }
+  if (w.end <= va) {
+    // Decode on from where the last walk stopped, to the end of the symbol (or just past va).
+    const limit = Math.min(seg.vaddr + seg.filesz, Math.max(va + 1, sym && sym.sym.size ? sym.sym.value + sym.sym.size : 0));
+    const fileStart = seg.offset + (w.end - seg.vaddr);
+    const bytes = elf.data.subarray(fileStart, seg.offset + (limit - seg.vaddr) + 15);
+    const dec = new Decoder(64, bytes, DecoderOptions.None);
+    dec.ip = BigInt(w.end);
+    let at = w.end;
+    try {
+      while (at < limit && dec.canDecode) {
+        const ins = dec.decode();
+        at += ins.length;
+        ins.free();
+        w.starts.add(at);
       }
-      at += len;
-    }
-  } finally { dec.free(); }
-  return null;
+    } finally { dec.free(); }
+    w.end = at;
+  }
+  if (w.starts.has(va)) return null;
+  // Inside an instruction: the last start before va.
+  let at = start;
+  for (const s of w.starts) if (s < va && s > at) at = s;
+  const fileAt = seg.offset + (at - seg.vaddr);
+  const [text] = disassemble(elf.data.subarray(fileAt, fileAt + 16), at);
+  return `0x${offset.toString(16)} is not on an instruction boundary: it is inside '${text}' at 0x${at.toString(16)}` +
+    `${sym ? ` (${sym.sym.name}+0x${(at - sym.sym.value).toString(16)})` : ''}; use --unsafe to probe it anyway`;
 }

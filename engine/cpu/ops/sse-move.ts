@@ -105,7 +105,7 @@ export function sseCodes(...names: string[]): number[] {
   const out: number[] = [];
   for (const name of names) {
     const pre = name + '_';
-    for (const [key, val] of codeEntries) {
+    for (const [key, val] of codesOf(name)) {
       if (!key.startsWith(pre)) continue;
       const parts = key.slice(pre.length).split('_');
       if (parts.some(p => p === 'mm' || p.startsWith('mmm'))) continue;
@@ -115,8 +115,20 @@ export function sseCodes(...names: string[]): number[] {
   }
   return out;
 }
-const codeEntries: [string, number][] = Object.entries(Code as unknown as Record<string, number>)
-  .filter(([k, v]) => typeof v === 'number' && isNaN(Number(k)));
+/** iced's Code names grouped by their first `_`-separated word (built once, on first use). */
+let codesByWord: Map<string, [string, number][]> | undefined;
+function codesOf(name: string): [string, number][] {
+  if (!codesByWord) {
+    codesByWord = new Map();
+    for (const [k, v] of Object.entries(Code as unknown as Record<string, number>)) {
+      if (typeof v !== 'number' || !isNaN(Number(k))) continue;
+      const w = k.split('_', 1)[0];
+      const l = codesByWord.get(w);
+      if (l) l.push([k, v]); else codesByWord.set(w, [[k, v]]);
+    }
+  }
+  return codesByWord.get(name.split('_', 1)[0]) ?? [];
+}
 
 export function onSse(names: string | string[], h: Handler): void {
   onCode(sseCodes(...(Array.isArray(names) ? names : [names])), h);
