@@ -32,8 +32,17 @@ export interface Registration {
   consumer: UprobeConsumer;
   cond?: Condition;
   log?: LogTemplate;
-  /** Event name of the logpoint's trace lines (the kernel's default name for a probe there). */
+  /** Event name of a logpoint's trace lines (the kernel's default name for a probe there); '' for a breakpoint. */
   eventName: string;
+}
+
+/**
+ * Two requests for the same breakpoint have the same key (absent offset is 0, absent texts are ''): a
+ * client re-sending its breakpoints keeps the breakpoint and its hit count.
+ */
+export function specKey(s: BreakpointSpec): string {
+  return JSON.stringify([s.kind, s.path, s.line, s.name, s.instructionReference, s.offset ?? 0,
+    s.condition ?? '', s.hitCondition ?? '', s.logMessage ?? '']);
 }
 
 export class DebugBreakpoint {
@@ -53,15 +62,6 @@ export class DebugBreakpoint {
   hits = 0;
 
   constructor(readonly id: number, readonly spec: BreakpointSpec) {}
-
-  /** Same request (a client re-sending its breakpoints keeps the breakpoint and its hit count). */
-  sameAs(s: BreakpointSpec): boolean {
-    const a = this.spec;
-    return a.kind === s.kind && a.path === s.path && a.line === s.line && a.name === s.name &&
-      a.instructionReference === s.instructionReference && (a.offset ?? 0) === (s.offset ?? 0) &&
-      (a.condition ?? '') === (s.condition ?? '') && (a.hitCondition ?? '') === (s.hitCondition ?? '') &&
-      (a.logMessage ?? '') === (s.logMessage ?? '');
-  }
 
   describe(): string {
     const s = this.spec;

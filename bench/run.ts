@@ -1,17 +1,30 @@
-// `npm run bench`: speed figures, each beside a baseline measured in the same run (this machine is
-// noisy): the emulator's ALU loop against native and qemu-x86_64; one uprobe hit in the emulator against
-// the same hit under the kernel's uprobes (tracefs). Medians of several runs. No assertions: figures.
+// `npm run bench`: speed and memory figures, each beside a baseline measured in the same run (this
+// machine is noisy): the emulator's ALU loop and C workloads against native and qemu-x86_64 on the same
+// binary; peak memory of a program touching 50 MB; one uprobe hit in the emulator against the same hit
+// under the kernel's uprobes (tracefs); the debugger's latencies (launch to the first stop, a step,
+// setBreakpoints with 1,000 lines) and the extension's activation. Medians of several runs. No
+// assertions: figures, printed at the end as one markdown table.
+//
+// BENCH_RUNS (default 5) runs of everything; the emulator's C workloads take BENCH_C_RUNS (default 3,
+// at most BENCH_RUNS) runs, as they take seconds each. BENCH_ONLY=alu,c,memory,hit,dap,breakpoints,activation
+// runs only the sections named.
 
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildAsm, CLI, have } from '../test/util';
+import { buildAsm, buildC, CLI, have, tmpDir } from '../test/util';
 import { haveTracefs, kernelTrace } from '../test/kernel';
 import { ElfFile } from '../engine/elf/elf';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
+import type { DebugProtocol } from '@vscode/debugprotocol';
 import { ROOT } from '../test/util';
+import { HASH_C, QSORT_C, PRINTF_C, PRINTF_LINES, MEM_C, MEM_MB, bigAsm } from './workloads';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const C_RUNS = Math.max(1, Math.min(RUNS, Number(process.env.BENCH_C_RUNS ?? 3)));
+const ADAPTER = path.join(ROOT, 'dist', 'adapter.js');
+const TIME = '/usr/bin/time'; // GNU time: %M is the peak resident set (ru_maxrss of wait4), in KiB
 
 function median(xs: number[]): number { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; }
 
@@ -72,18 +85,27 @@ function emuInsns(err: string): number {
   return m ? Number(m[1]) : NaN;
 }
 
+const runs = <T>(n: number, f: () => T): T[] => Array.from({ length: n }, f);
+const secs = (x: number): string => x < 10 ? x.toFixed(3) : x.toFixed(1);
+const ratio = (a: number, b: number): string => isNaN(a) || isNaN(b) ? 'n/a' : `${(a / b).toFixed(1)}x`;
+
 function benchAlu(): void {
-  const iters = 5_000_000;
+  // Long enough that the emulator's own start (Node, iced-x86, loading) is a small part; the start is
+  // also measured (the same program with 1 iteration) and taken out of the rate.
+  const iters = 40_000_000;
   const exe = buildAsm(aluLoop(iters), 'alu');
+  const short = buildAsm(aluLoop(1), 'alu1');
   const nat = median(Array.from({ length: RUNS }, () => time(exe, []).s));
   const emuRuns = Array.from({ length: RUNS }, () => time(process.execPath, [CLI, 'run', '-v', '--', exe]));
   const emu = median(emuRuns.map(r => r.s));
+  const start = median(Array.from({ length: RUNS }, () => time(process.execPath, [CLI, 'run', '--', short]).s));
   const insns = emuInsns(emuRuns[0].err);
-  const mips = insns / emu / 1e6;
+  const mips = insns / (emu - start) / 1e6;
+  const interp = time(process.execPath, [CLI, 'run', '--', exe], { UL_JIT: '0' }).s;
   let q = NaN;
   if (have('qemu-x86_64')) q = median(Array.from({ length: RUNS }, () => time('qemu-x86_64', [exe]).s));
-  row('ALU loop (add/xor/rol/dec/jnz), emulated', `${mips.toFixed(1)} M insns/s (${insns} insns in ${emu.toFixed(3)} s)`,
-    `native ${(insns / nat / 1e6).toFixed(0)} M insns/s; qemu-x86_64 ${isNaN(q) ? 'n/a' : (insns / q / 1e6).toFixed(0) + ' M insns/s'}; emulator/qemu time ratio ${isNaN(q) ? 'n/a' : (emu / q).toFixed(1) + 'x'}`);
+  row('ALU loop (add/xor/rol/dec/jnz), emulated', `${mips.toFixed(1)} M insns/s (${insns} insns in ${emu.toFixed(3)} s, of which ${start.toFixed(3)} s is the emulator's start)`,
+    `native ${(insns / nat / 1e6).toFixed(0)} M insns/s; qemu-x86_64 ${isNaN(q) ? 'n/a' : (insns / q / 1e6).toFixed(0) + ' M insns/s'}; emulator/qemu time ratio ${isNaN(q) ? 'n/a' : (emu / q).toFixed(1) + 'x'}; interpreter only (UL_JIT=0) ${(insns / (interp - start) / 1e6).toFixed(1)} M insns/s`);
 }
 
 function benchHit(): void {
@@ -116,43 +138,191 @@ function benchHit(): void {
   }
 }
 
-/** Debugger latency: launch to the first stop at a uprobe breakpoint, and an instruction step round trip. */
+/**
+ * C workloads built with gcc -O2 -static: wall time in the emulator against native and qemu-x86_64 on
+ * the same binary; the emulator's output must equal the native run's.
+ */
+function benchC(): void {
+  const haveQemu = have('qemu-x86_64');
+  const work: [string, string, string][] = [
+    ['hash over 4 MiB (FNV-1a + word mix)', 'hash', HASH_C],
+    ['qsort of 10^6 ints', 'qsort', QSORT_C],
+    [`printf-heavy formatting (${PRINTF_LINES.toLocaleString('en')} snprintf lines: %d %x %e %f %s)`, 'printf', PRINTF_C],
+  ];
+  for (const [what, name, src] of work) {
+    const label = `C: ${what}, gcc -O2 -static`;
+    if (!have('gcc')) { row(label, 'skipped', 'gcc not installed'); continue; }
+    const exe = buildC(src, name);
+    const nat = runs(RUNS, () => time(exe, []));
+    const q = haveQemu ? median(runs(RUNS, () => time('qemu-x86_64', [exe]).s)) : NaN;
+    const emuRuns = runs(C_RUNS, () => time(process.execPath, [CLI, 'run', '-v', '--', exe]));
+    const emu = median(emuRuns.map(r => r.s));
+    const natS = median(nat.map(r => r.s));
+    const insns = emuInsns(emuRuns[0].err);
+    const same = emuRuns.every(r => r.status === 0 && r.out === nat[0].out) && nat[0].status === 0;
+    row(label, `${secs(emu)} s (${(insns / emu / 1e6).toFixed(1)} M insns/s; median of ${C_RUNS})`,
+      `native ${secs(natS)} s; qemu-x86_64 ${haveQemu ? secs(q) + ' s' : 'n/a (not installed)'}; ` +
+      `emulator/qemu ${ratio(emu, q)} (aim: 10x or less); emulator/native ${ratio(emu, natS)}; ` +
+      (same ? 'output = native output' : '**OUTPUT DIFFERS from native**'));
+  }
+}
+
+/** Peak resident set of a command, from GNU time (its output goes to a file, apart from the program's). */
+function peakRss(cmd: string, args: string[]): { kb: number; out: string; status: number | null } {
+  const f = path.join(tmpDir('rss-'), 'maxrss');
+  const r = spawnSync(TIME, ['-f', '%M', '-o', f, cmd, ...args], { env: {}, maxBuffer: 1 << 26 });
+  return { kb: Number(fs.readFileSync(f, 'utf8').trim().split('\n').pop()), out: r.stdout.toString(), status: r.status };
+}
+
+/** Peak RSS of the emulator (the CLI's Node process) running a static glibc program that touches 50 MB. */
+function benchMemory(): void {
+  const label = `memory: peak RSS, gcc -O2 -static program touching ${MEM_MB} MiB (malloc)`;
+  if (!have('gcc')) { row(label, 'skipped', 'gcc not installed'); return; }
+  if (!fs.existsSync(TIME)) { row(label, 'skipped', `${TIME} not installed (Debian package \`time\`)`); return; }
+  const exe = buildC(MEM_C, 'mem50');
+  const mb = (kb: number): string => `${(kb / 1024).toFixed(0)} MB`;
+  const nat = runs(RUNS, () => peakRss(exe, []));
+  const emu = runs(RUNS, () => peakRss(process.execPath, [CLI, 'run', '--', exe]));
+  const q = have('qemu-x86_64') ? mb(median(runs(RUNS, () => peakRss('qemu-x86_64', [exe]).kb))) : 'n/a (not installed)';
+  const node = median(runs(RUNS, () => peakRss(process.execPath, ['-e', '0']).kb));
+  const same = emu.every(r => r.status === 0 && r.out === nat[0].out);
+  row(label, `${mb(median(emu.map(r => r.kb)))} (target: under 200 MB)`,
+    `native ${mb(median(nat.map(r => r.kb)))}; qemu-x86_64 ${q}; node -e 0 alone ${mb(node)}; ` +
+    (same ? 'output = native output' : '**OUTPUT DIFFERS from native**'));
+}
+
+const once = <T = unknown>(dc: DebugClient, ev: string): Promise<T> => new Promise(r => dc.once(ev, r as (e: unknown) => void));
+
+/**
+ * CPU time the adapter process has used so far (all its threads, ms), from /proc: a figure that the
+ * machine's load does not inflate as it does wall time. NaN where /proc is not there.
+ */
+function adapterCpuMs(dc: DebugClient): number {
+  const pid = (dc as unknown as { _adapterProcess?: { pid?: number } })._adapterProcess?.pid;
+  if (!pid) return NaN;
+  try {
+    let ns = 0;
+    for (const t of fs.readdirSync(`/proc/${pid}/task`)) ns += Number(fs.readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
+    return ns / 1e6;
+  } catch { return NaN; }
+}
+const cpuNote = (xs: number[]): string => xs.some(isNaN) ? '' : ` (adapter CPU ${median(xs).toFixed(0)} ms)`;
+
+/** Start an adapter process and launch `program`; resolves once the adapter asks for the configuration. */
+async function startSession(program: string, extra: object = {}): Promise<{ dc: DebugClient; launched: Promise<unknown> }> {
+  const dc = new DebugClient('node', ADAPTER, 'uprobe');
+  await dc.start();
+  await dc.initializeRequest();
+  const init = once(dc, 'initialized');
+  const launched = dc.launchRequest({ program, ...extra } as never);
+  await init;
+  return { dc, launched };
+}
+
+/**
+ * Debugger latency: launch to the first stop at a uprobe breakpoint (from spawning the adapter process
+ * to the stopped event) for each sample, and an instruction step round trip.
+ */
 async function benchDap(): Promise<void> {
-  const exe = path.join(ROOT, 'samples', 'bin', 'fixups');
-  const once = (dc: DebugClient, ev: string): Promise<unknown> => new Promise(r => dc.once(ev, r));
-  const launch: number[] = [], step: number[] = [];
+  const samples: [string, string][] = [['fixups', 'riprel_load'], ['hello', '_start'], ['hello-c', 'main']];
+  const launch = new Map<string, number[]>(), launchCpu = new Map<string, number[]>();
+  const step: number[] = [];
   for (let run = 0; run < RUNS; run++) {
-    const dc = new DebugClient('node', path.join(ROOT, 'dist', 'adapter.js'), 'uprobe');
-    const t0 = performance.now();
-    await dc.start();
-    await dc.initializeRequest();
-    const stopped = once(dc, 'stopped'), init = once(dc, 'initialized');
-    const l = dc.launchRequest({ program: exe } as never);
-    await init;
-    await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 'riprel_load' }] });
-    await dc.configurationDoneRequest();
-    await l; await stopped;
-    launch.push(performance.now() - t0);
-    for (let k = 0; k < 20; k++) {
-      const s0 = performance.now(), st = once(dc, 'stopped');
-      await dc.stepInRequest({ threadId: 1, granularity: 'instruction' });
-      await st;
-      await dc.stackTraceRequest({ threadId: 1 });
-      step.push(performance.now() - s0);
+    for (const [name, fn] of samples) {
+      const exe = path.join(ROOT, 'samples', 'bin', name);
+      const t0 = performance.now();
+      const { dc, launched } = await startSession(exe);
+      const stopped = once(dc, 'stopped');
+      await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: fn }] });
+      await dc.configurationDoneRequest();
+      await launched; await stopped;
+      const ms = performance.now() - t0;
+      launch.set(name, [...launch.get(name) ?? [], ms]);
+      launchCpu.set(name, [...launchCpu.get(name) ?? [], adapterCpuMs(dc)]);
+      if (name === 'fixups') {
+        for (let k = 0; k < 20; k++) {
+          const s0 = performance.now(), st = once(dc, 'stopped');
+          await dc.stepInRequest({ threadId: 1, granularity: 'instruction' });
+          await st;
+          await dc.stackTraceRequest({ threadId: 1 });
+          step.push(performance.now() - s0);
+        }
+      }
+      await dc.stop();
     }
+  }
+  const nodeStart = median(runs(RUNS, () => time(process.execPath, ['-e', '0']).s * 1000));
+  const p95 = [...step].sort((a, b) => a - b)[Math.floor(step.length * 0.95)];
+  row('debugger: launch to first stop at a function breakpoint (adapter process start included)',
+    samples.map(([n, f]) => `${n} (${f}) ${median(launch.get(n)!).toFixed(0)} ms${cpuNote(launchCpu.get(n)!)}`).join(', '),
+    `target 300 ms; a bare \`node -e 0\` start and exit ${nodeStart.toFixed(0)} ms`);
+  row('debugger: instruction step round trip (step + stackTrace), samples/bin/fixups', `median ${median(step).toFixed(1)} ms, p95 ${p95.toFixed(1)} ms`, 'target p95 20 ms');
+}
+
+/**
+ * setBreakpoints with 1,000 source lines of a generated assembly file (as -g), in one request sent when
+ * the adapter asks for the configuration (as VS Code sends the breakpoints of a workspace), against the
+ * round trip of an empty setBreakpoints request in the same session.
+ */
+async function benchBreakpoints(): Promise<void> {
+  const { src, insnLines } = bigAsm(12, 100);
+  const exe = buildAsm(src, 'bigasm');
+  const file = path.join(path.dirname(exe), 'bigasm.s');
+  const lines = insnLines.slice(0, 1000);
+  const full: number[] = [], fullCpu: number[] = [], empty: number[] = [];
+  let verified = 0;
+  for (let run = 0; run < RUNS; run++) {
+    const { dc, launched } = await startSession(exe, { stopOnEntry: true });
+    let t0 = performance.now();
+    await dc.setBreakpointsRequest({ source: { path: path.join(path.dirname(exe), 'other.s') }, breakpoints: [] });
+    empty.push(performance.now() - t0);
+    t0 = performance.now();
+    const c0 = adapterCpuMs(dc);
+    const r = await dc.setBreakpointsRequest({ source: { path: file }, breakpoints: lines.map(line => ({ line })) });
+    full.push(performance.now() - t0);
+    fullCpu.push(adapterCpuMs(dc) - c0);
+    verified = r.body.breakpoints.filter((b: DebugProtocol.Breakpoint) => b.verified).length;
+    await dc.configurationDoneRequest();
+    await launched;
     await dc.stop();
   }
-  const p95 = [...step].sort((a, b) => a - b)[Math.floor(step.length * 0.95)];
-  row('debugger: launch to first stop (adapter process start included)', `${median(launch).toFixed(0)} ms`, 'target 300 ms');
-  row('debugger: instruction step round trip (step + stackTrace)', `median ${median(step).toFixed(1)} ms, p95 ${p95.toFixed(1)} ms`, 'target p95 20 ms');
+  row(`debugger: setBreakpoints with ${lines.length.toLocaleString('en')} lines in one request (${insnLines.length}-instruction as -g source, ${verified} verified)`,
+    `${median(full).toFixed(0)} ms${cpuNote(fullCpu)}`, `target 100 ms; an empty setBreakpoints round trip ${median(empty).toFixed(1)} ms`);
+}
+
+/**
+ * Extension activation: in a fresh Node process with a stub \`vscode\` module, require dist/extension.js
+ * and call activate() (bench/activation.ts); against the same harness loading an empty extension.
+ */
+function benchActivation(): void {
+  const harness = path.join(ROOT, 'out', 'bench', 'activation.js');
+  const empty = path.join(tmpDir('ext-'), 'empty.js');
+  fs.writeFileSync(empty, 'exports.activate = () => ({});\n');
+  const measure = (ext: string): number => {
+    const r = spawnSync(process.execPath, [harness, ext, ROOT], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`activation harness failed: ${r.stderr}`);
+    return (JSON.parse(r.stdout) as { ms: number }).ms;
+  };
+  const ext = median(runs(RUNS, () => measure(path.join(ROOT, 'dist', 'extension.js'))));
+  const base = median(runs(RUNS, () => measure(empty)));
+  row('extension: activation (require dist/extension.js + activate(), stub vscode module)', `${ext.toFixed(1)} ms`,
+    `target 50 ms; an empty extension in the same harness ${base.toFixed(1)} ms`);
 }
 
 async function main(): Promise<void> {
-  console.error(`uprobe-lab bench (median of ${RUNS} runs)`);
-  benchAlu();
-  benchHit();
-  await benchDap();
-  console.log('\n| measurement | emulator | baseline (same run) |\n|---|---|---|');
+  const load = (): string => os.loadavg().map(x => x.toFixed(2)).join(' ');
+  const loadStart = load(), t0 = performance.now();
+  console.error(`uprobe-lab bench (median of ${RUNS} runs; emulated C workloads ${C_RUNS}); load average ${loadStart}`);
+  const only = process.env.BENCH_ONLY?.split(',').map(x => x.trim());
+  const sections: [string, () => void | Promise<void>][] = [
+    ['alu', benchAlu], ['c', benchC], ['memory', benchMemory], ['hit', benchHit],
+    ['dap', benchDap], ['breakpoints', benchBreakpoints], ['activation', benchActivation],
+  ];
+  for (const [name, f] of sections) if (!only || only.includes(name)) await f();
+  const mins = ((performance.now() - t0) / 60000).toFixed(1);
+  console.log(`\n\`npm run bench\` (BENCH_RUNS=${RUNS}, BENCH_C_RUNS=${C_RUNS}), ${os.cpus().length} CPUs, Node ${process.version}, ` +
+    `load average ${loadStart} at the start and ${load()} at the end, ${mins} min`);
+  console.log('\n| measurement | emulator / ours | baseline (same run) |\n|---|---|---|');
   for (const [a, b, c] of rows) console.log(`| ${a} | ${b} | ${c} |`);
 }
 
