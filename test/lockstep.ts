@@ -107,5 +107,8 @@ export function lockstep(program: string, argv: string[], opts: { maxInsns?: num
       return { blocks, insns: A.p.cpu.icount, out: '', mismatch: `after block at ${ip.toString(16)} (${d} insns):\n jit:    ${sa}\n interp: ${sb}\n${dis}` };
     }
   }
-  return { blocks, insns: A.p.cpu.icount, status: A.p.exit?.status, out: Buffer.concat(A.out).toString() };
+  const outA = Buffer.concat(A.out).toString('latin1'), outB = Buffer.concat(B.out).toString('latin1');
+  if (outA !== outB) return { blocks, insns: A.p.cpu.icount, out: outA, mismatch: `output differs:\n jit:    ${JSON.stringify(outA.slice(0, 2000))}\n interp: ${JSON.stringify(outB.slice(0, 2000))}` };
+  if (A.p.exit?.status !== B.p.exit?.status) return { blocks, insns: A.p.cpu.icount, out: outA, mismatch: `exit status ${A.p.exit?.status} (jit) vs ${B.p.exit?.status} (interp)` };
+  return { blocks, insns: A.p.cpu.icount, status: A.p.exit?.status, out: outA };
 }

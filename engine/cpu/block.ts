@@ -1,15 +1,16 @@
-// Basic blocks: straight runs of decoded instructions that end at the first control transfer (or at an
-// instruction after which the CPU must look at its state again: syscall, int3, popf, anything that
-// faults by design). A block is the unit the block compiler (jit/) turns into one JavaScript function;
+// Blocks: runs of decoded instructions that go through direct jumps and calls and end at the first
+// other control transfer (or at an instruction after which the CPU must look at its state again:
+// syscall, int3, popf, anything that faults by design). A block is the unit the block compiler (jit/) turns into one JavaScript function;
 // until it is hot it is run by interpreting its instructions one after another.
 //
 // A probed address holds int3, which ends a block, so a uprobe is always reached through the same
-// DIE_INT3 path as in the interpreter. Blocks never extend past the page they start in (the instruction
-// that straddles the boundary is the last one), and a write to any page a block covers drops it.
+// DIE_INT3 path as in the interpreter. A block covers at most a few pages, and a write to any of them
+// drops it.
 
 import { Mnemonic } from 'iced-x86';
 import { GuestFault } from '../errors';
 import type { Insn } from './insn';
+import { OK_BRANCH } from './insn';
 import { PAGE_SIZE } from '../memory';
 
 /** Compiled form of a block: runs it (looping on itself while `budget` allows); returns insns retired. */
@@ -48,13 +49,21 @@ export function endsBlock(i: Insn, unknown: unknown): boolean {
   return ENDS.has(i.mnemonic) || i.exec === unknown;
 }
 
+/** Direct jumps and calls a block follows into their targets (a trace), up to this many pages. */
+const MAX_PAGES = 4;
+const TASK_LIMIT = 0x800000000000;
+
 /**
- * Form the block starting at ip with `decode` (the CPU's cached decoder). Returns null when even the
- * first instruction cannot be decoded (the interpreter then raises the fault at the right place).
+ * Form the block starting at ip with `decode` (the CPU's cached decoder). A direct jmp or call does not
+ * end it: the block goes on at the target (the call pushes its return address on the way), so a call
+ * to a small function and the code after a jump run as one block. Returns null when even the first
+ * instruction cannot be decoded (the interpreter then raises the fault at the right place).
  */
 export function formBlock(ip: number, decode: (ip: number) => Insn, unknown: unknown): Block | null {
   const insns: Insn[] = [];
-  const page = Math.floor(ip / PAGE_SIZE);
+  const pages: number[] = [];
+  const seen = new Set<number>();
+  const addPage = (p: number) => { if (!pages.includes(p)) pages.push(p); };
   let at = ip;
   for (;;) {
     let i: Insn;
@@ -63,14 +72,24 @@ export function formBlock(ip: number, decode: (ip: number) => Insn, unknown: unk
       throw e;
     }
     insns.push(i);
-    if (endsBlock(i, unknown) || insns.length >= MAX_BLOCK) break;
+    seen.add(at);
+    addPage(Math.floor(at / PAGE_SIZE));
+    addPage(Math.floor((i.next - 1) / PAGE_SIZE));
+    if (insns.length >= MAX_BLOCK) break;
+    if (follows(i)) {
+      // Stop at a target already in the block (a loop) or too far afield.
+      if (seen.has(i.target) || pages.length >= MAX_PAGES) break;
+      at = i.target;
+      continue;
+    }
+    if (endsBlock(i, unknown)) break;
     at = i.next;
-    if (Math.floor(at / PAGE_SIZE) !== page) break;
   }
   if (!insns.length) return null;
-  const last = insns[insns.length - 1];
-  const pages = [page];
-  const lastPage = Math.floor((last.next - 1) / PAGE_SIZE);
-  if (lastPage !== page) pages.push(lastPage);
   return new Block(ip, insns, pages);
+}
+
+/** A direct jmp or call the block goes through. */
+export function follows(i: Insn): boolean {
+  return (i.mnemonic === Mnemonic.Jmp || i.mnemonic === Mnemonic.Call) && i.kind[0] === OK_BRANCH && i.target < TASK_LIMIT;
 }

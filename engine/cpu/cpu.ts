@@ -417,9 +417,10 @@ export class Cpu {
       this.rip = i.next;
       try { i.exec(this, i); } catch (e) { this.rip = i.ip; throw e; }
       this.icount++;
-      // A control transfer or a handler that redirected execution ends the run; so does a store that
-      // dropped decoded code (possibly this block's own).
-      if (this.rip !== i.next || this.smc || this.exited || this.tif !== 0) return;
+      // A store that dropped decoded code (possibly this block's own) ends the run, and so does a control
+      // transfer anywhere but into the block's next instruction (a followed jmp or call).
+      if (this.smc || this.exited || this.tif !== 0) return;
+      if (this.rip !== i.next && (k + 1 >= insns.length || this.rip !== insns[k + 1].ip)) return;
     }
   }
 

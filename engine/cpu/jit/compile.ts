@@ -21,6 +21,8 @@ import { nothing, NOP_CODES } from './emit-move';
 import './emit-alu';
 import './emit-shift';
 import './emit-control';
+import './emit-mul';
+import { mulHiU32, mulS64, prod } from '../ops/muldiv';
 
 /** Branches whose emitters end the block themselves. */
 const BRANCHES = new Set<number>([Mnemonic.Jmp, Mnemonic.Call, Mnemonic.Ret, Mnemonic.Jo, Mnemonic.Jno, Mnemonic.Jb,
@@ -35,6 +37,7 @@ function load(fk: number, fs: number, frl: number, frh: number, fal: number, fah
   return f;
 }
 export const helpers = {
+  mulHiU32, mulS64, prod,
   arith(fk: number, fs: number, frl: number, frh: number, fal: number, fah: number, fbl: number, fbh: number, fci: number, fbt: number): number {
     return load(fk, fs, frl, frh, fal, fah, fbl, fbh, fci, fbt).get() & ARITH;
   },
@@ -138,6 +141,9 @@ function emit(b: Block, plans: Plan[], liveAfter: number[], liveIn: number, firs
       g.line('}');
       if (g.stored && k < n - 1) g.line(`if (cpu.smc) { nip = ${i.next}; done += ${k + 1}; break loop; }`);
       if (k === n - 1) terminated = BRANCHES.has(i.mnemonic);
+      else if (BRANCHES.has(i.mnemonic) && insns[k + 1].ip !== (i.mnemonic === Mnemonic.Jmp || i.mnemonic === Mnemonic.Call ? i.target : -1)) {
+        throw new Error(`block at ${b.start.toString(16)}: branch inside the block at ${i.ip.toString(16)}`);
+      }
     } else {
       // Out of line: the interpreter's handler, with the Cpu brought up to date around it.
       g.faultPoint();

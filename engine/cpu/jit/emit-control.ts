@@ -5,13 +5,17 @@
 import { Mnemonic } from 'iced-x86';
 import { OK_BRANCH } from '../insn';
 import { RSP } from '../regs';
-import { CC_READS, TASK_LIMIT } from './gen';
+import { CC_READS, TASK_LIMIT, Gen } from './gen';
 import { onMnemonics } from './emitters';
 import { push64, setSp } from './emit-move';
 
+// A direct jmp or call inside a block (not its last instruction) is followed: the block goes on at
+// the target (block.ts), so the jmp emits nothing and the call only pushes its return address.
+const inside = (g: Gen) => g.idx < g.blockLen - 1;
+
 onMnemonics([Mnemonic.Jmp], {
   flags: (i) => i.kind[0] === OK_BRANCH ? [0, 0] : null,
-  emit(g, i) { g.exitTo(String(i.target)); },
+  emit(g, i) { if (!inside(g)) g.exitTo(String(i.target)); },
 });
 
 const JCC = [Mnemonic.Jo, Mnemonic.Jno, Mnemonic.Jb, Mnemonic.Jae, Mnemonic.Je, Mnemonic.Jne, Mnemonic.Jbe,
@@ -33,7 +37,7 @@ onMnemonics([Mnemonic.Call], {
   emit(g, i) {
     const next = i.next;
     push64(g, { lo: String(next % 4294967296 | 0), hi: String(Math.floor(next / 4294967296) | 0) });
-    g.exitTo(String(i.target));
+    if (!inside(g)) g.exitTo(String(i.target));
   },
 });
 

@@ -149,7 +149,9 @@ export class Gen {
     // Exact whenever the result is a user address; anything else (wrap-around, non-canonical, kernel
     // half) is left to the interpreter's ea(), which faults or wraps exactly as the hardware does.
     this.line(`let ${a} = ${hiE === '0' ? '' : `(${hiE}) * 4294967296 + `}${loE};`);
-    this.line(`if (!(${a} >= 0 && ${a} < ${TASK_LIMIT})) ${a} = cpu.ea(INS[${this.idx}]);`);
+    // ea() reads the registers from the Cpu: give it the current base and index first.
+    const sync = [i.memBase, i.memIndex].filter(n => n >= 0).map(n => `r[${2 * n}] = L${n}; r[${2 * n + 1}] = H${n};`).join(' ');
+    this.line(`if (!(${a} >= 0 && ${a} < ${TASK_LIMIT})) { ${sync} ${a} = cpu.ea(INS[${this.idx}]); }`);
     return a;
   }
 

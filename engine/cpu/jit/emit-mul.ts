@@ -1,0 +1,37 @@
+// Compiled signed multiplication with an explicit destination (imul r, r/m and imul r, r/m, imm) on 32-
+// and 64-bit operands. Only CF and OF change (set when the product does not fit); the other flags keep
+// their values, as ops/muldiv.ts has them on the reference host.
+
+import { Mnemonic } from 'iced-x86';
+import type { Insn } from '../insn';
+import { OK_MEM, OK_REG } from '../insn';
+import { Gen, CF, OF } from './gen';
+import { onMnemonics } from './emitters';
+
+function form(i: Insn): boolean {
+  if (i.opCount !== 2 && i.opCount !== 3) return false;
+  if (i.kind[0] !== OK_REG || (i.size[0] !== 4 && i.size[0] !== 8)) return false;
+  for (let n = 0; n < i.opCount; n++) if (!Gen.simpleOperand(i, n)) return false;
+  return true;
+}
+
+onMnemonics([Mnemonic.Imul], {
+  flags: (i) => form(i) ? [0, CF | OF] : null,
+  emit(g, i) {
+    const ad = i.kind[1] === OK_MEM ? g.addr(i) : undefined;
+    const x = g.read(i, i.opCount === 2 ? 0 : 1, ad), y = g.read(i, i.opCount === 2 ? 1 : 2, ad);
+    const a = g.bind(x.lo), b = g.bind(y.lo);
+    const lo = g.t('r'), hi = g.t('r'), over = g.t();
+    if (i.size[0] === 4) {
+      const h = g.t();
+      g.line(`let ${h} = G.mulHiU32(${a}, ${b}); if (${a} < 0) ${h} = (${h} - ${b}) | 0; if (${b} < 0) ${h} = (${h} - ${a}) | 0;`);
+      g.line(`const ${lo} = Math.imul(${a}, ${b}), ${hi} = 0, ${over} = ${h} !== (${lo} >> 31);`);
+    } else {
+      const ah = g.bind(x.hi), bh = g.bind(y.hi);
+      g.line(`G.mulS64(${a}, ${ah}, ${b}, ${bh});`);
+      g.line(`const ${lo} = G.prod.w0, ${hi} = G.prod.w1, ${over} = G.prod.w2 !== (${hi} >> 31) || G.prod.w3 !== (${hi} >> 31);`);
+    }
+    g.regWrite(i.reg[0], i.size[0], lo, hi);
+    g.eager({ [CF]: over, [OF]: over });
+  },
+});
