@@ -56,10 +56,15 @@ onMnemonics([Mnemonic.Movsx, Mnemonic.Movsxd], {
 });
 
 onMnemonics([Mnemonic.Lea], {
-  flags: (i) => i.kind[0] === OK_REG && Gen.simpleOperand(i, 0) && i.kind[1] === OK_MEM && !i.ripRel ? [0, 0] : null,
+  flags: (i) => i.kind[0] === OK_REG && Gen.simpleOperand(i, 0) && i.kind[1] === OK_MEM ? [0, 0] : null,
   emit(g, i) {
     // The address without segment base, truncated to the operand size, computed in halves.
     const s = i.size[0];
+    if (i.ripRel) {
+      // A constant (decoding resolved it against the instruction's address).
+      g.regWrite(i.reg[0], s, String(s === 2 ? i.dispLo & 0xffff : i.dispLo), String(s === 8 ? i.dispHi : 0));
+      return;
+    }
     const lo: string[] = [], hi: string[] = [];
     if (i.memBase >= 0) { const b = g.reg64(i.memBase); lo.push(`(${b.lo} >>> 0)`); hi.push(b.hi); }
     if (i.memIndex >= 0) {
