@@ -68,7 +68,11 @@ function syncRandom(a: Process, b: Process): void {
   }
 }
 
-export function lockstep(program: string, argv: string[], opts: { maxInsns?: number; stdin?: Uint8Array } = {}): LockstepResult {
+/**
+ * `rounds`: how many block lengths the compiled run may go before each comparison (3 by default, so a
+ * block that loops on itself goes round inside its function; more lets blocks chain).
+ */
+export function lockstep(program: string, argv: string[], opts: { maxInsns?: number; stdin?: Uint8Array; rounds?: number } = {}): LockstepResult {
   const stdin = opts.stdin ?? new Uint8Array(0);
   const A = mk(program, argv, true, stdin), B = mk(program, argv, false, stdin);
   syncRandom(A.p, B.p);
@@ -78,7 +82,7 @@ export function lockstep(program: string, argv: string[], opts: { maxInsns?: num
     const ip = A.p.cpu.rip, before = A.p.cpu.icount;
     const code = A.p.mem.peek(ip, 64);
     // Three rounds' worth, so that a block that loops on itself goes round inside its function.
-    A.p.run(3 * A.p.cpu.blockLength(ip));
+    A.p.run((opts.rounds ?? 3) * A.p.cpu.blockLength(ip));
     const d = A.p.cpu.icount - before;
     // A fault costs the interpreter one unit of budget without retiring anything: top up until the
     // interpreter has retired as many instructions as the compiled run.

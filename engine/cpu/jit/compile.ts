@@ -127,7 +127,9 @@ function emit(b: Block, plans: Plan[], liveAfter: number[], liveIn: number, firs
   }
   g.flagsLiveIn = liveIn !== 0;
   const end = insns[n - 1];
-  g.loops = BRANCHES.has(end.mnemonic) && end.mnemonic !== Mnemonic.Call && end.target === b.start;
+  // Either way out of a final jcc (or a final jmp) may lead back to the start.
+  g.loops = BRANCHES.has(end.mnemonic) && end.mnemonic !== Mnemonic.Call && end.mnemonic !== Mnemonic.Ret &&
+    (end.target === b.start || (end.mnemonic !== Mnemonic.Jmp && end.next === b.start));
   const last = insns[n - 1];
   let terminated = false;
   for (let k = 0; k < n; k++) {
