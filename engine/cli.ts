@@ -8,7 +8,7 @@ import { UserError } from './errors';
 import { runWithOptions, CliOptions } from './cli/options';
 
 export const USAGE = 'usage: uprobe-lab run [-v] [--max-insns N] [--probe DEF]... [--probes FILE] [--trace FILE|-] ' +
-  '[--trace-format text|json] [--profile] [--show-phases] [--model current|2012] [--unsafe] [--allow-write DIR] [--max-memory BYTES] -- PROGRAM [ARGS...]';
+  '[--trace-format text|json] [--profile] [--show-phases] [--model current|2012] [--unsafe] [--allow-write DIR] [--max-memory BYTES] [--max-procs N] -- PROGRAM [ARGS...]';
 
 export function parseArgs(argv: string[]): CliOptions {
   if (argv[0] !== 'run') throw new UserError(argv[0] === undefined ? 'missing command' : `unknown command '${argv[0]}'`);
@@ -29,6 +29,11 @@ export function parseArgs(argv: string[]): CliOptions {
         const n = Number(value(a));
         if (!Number.isSafeInteger(n) || n <= 0) throw new UserError('--max-insns needs a positive integer');
         o.maxInsns = n; break;
+      }
+      case '--max-procs': {
+        const n = Number(value(a));
+        if (!Number.isSafeInteger(n) || n <= 0 || n > 65536) throw new UserError('--max-procs needs a positive integer (at most 65536)');
+        o.maxProcs = n; break;
       }
       case '--max-memory': {
         const n = Number(value(a));

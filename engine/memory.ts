@@ -1,4 +1,4 @@
-// The guest address space: 4 KiB pages with r/w/x permissions behind a one-entry software TLB for reads
+// The guest address space: 4 KiB pages with r/w/x permissions behind direct-mapped software TLBs for reads
 // and one for writes, plus the list of mappings (VMAs) that /proc/self/maps, mmap and uprobes work from.
 //
 // Addresses are plain numbers: user space ends at 2^47, well inside the 2^53 a double holds exactly.
@@ -47,7 +47,19 @@ export class Page {
   }
 }
 
+/** Entries in each software TLB (a power of two). */
+const TLB_SIZE = 64, TLB_MASK = TLB_SIZE - 1;
+
 export type CodeWriteListener = (pageNo: number) => void;
+
+/**
+ * The count of resident pages and its cap. Address spaces of one machine share one account (a fork's copy
+ * starts with its parent's), so that the memory cap holds across all the guest's processes.
+ */
+export class PageAccount {
+  pages = 0;
+  max = Infinity;
+}
 
 export class Memory {
   readonly pages = new Map<number, Page>();
@@ -59,17 +71,59 @@ export class Memory {
   onCodeWrite: CodeWriteListener = () => {};
   /** Called when a new file-backed mapping appears (uprobes install probes there). */
   onMap: (vma: Vma) => void = () => {};
-  /** Bytes of anonymous and file memory the guest has touched (for the memory cap). */
-  residentPages = 0;
-  maxResidentPages = Infinity;
+  /** Pages of anonymous and file memory the guest has touched, and their cap (shared with the account's other address spaces). */
+  get residentPages(): number { return this.account.pages; }
+  set residentPages(n: number) { this.account.pages = n; }
+  get maxResidentPages(): number { return this.account.max; }
+  set maxResidentPages(n: number) { this.account.max = n; }
   /** x86 page-fault error code of the last fault raised here (PROT 1, WRITE 2, USER 4, FETCH 0x10). */
   faultErr = 0;
 
-  // Cached page numbers: NaN when empty (no address maps to it; -1 would, for addresses just below 0).
-  private rNo = NaN;
-  private rPage: Page | null = null;
-  private wNo = NaN;
-  private wPage: Page | null = null;
+  // Direct-mapped software TLBs (page number -> page), one for reads and one for writes. Tags are NaN
+  // when empty: no address maps to it (-1 would, for addresses just below 0).
+  private readonly rTag = new Float64Array(TLB_SIZE).fill(NaN);
+  private readonly rPg: (Page | null)[] = new Array<Page | null>(TLB_SIZE).fill(null);
+  private readonly wTag = new Float64Array(TLB_SIZE).fill(NaN);
+  private readonly wPg: (Page | null)[] = new Array<Page | null>(TLB_SIZE).fill(null);
+
+  constructor(readonly account: PageAccount = new PageAccount()) {}
+
+  // ---- fork and exit ------------------------------------------------------------------------------
+
+  /**
+   * fork's copy of this address space (dup_mmap): the same mappings, and a private copy of every page
+   * touched so far, except file pages never written, which the copy reads from the file again when it
+   * touches them. Mappings `keep` refuses are left out (VM_DONTCOPY). The copy shares this one's account;
+   * null if its pages would go past the cap.
+   */
+  forkCopy(keep: (v: Vma) => boolean = () => true): Memory | null {
+    const m = new Memory(this.account);
+    const copies = new Map<Vma, Vma>();
+    for (const v of this.vmas) {
+      if (!keep(v)) continue;
+      const c: Vma = { ...v, file: v.file && { ...v.file } };
+      copies.set(v, c);
+      m.vmas.push(c);
+    }
+    const owned: [number, Page][] = [];
+    for (const [no, pg] of this.pages) if (!pg.pristine && copies.has(pg.vma)) owned.push([no, pg]);
+    if (this.account.pages + owned.length > this.account.max) return null;
+    for (const [no, pg] of owned) {
+      const c = new Page(pg.prot, copies.get(pg.vma)!, pg.u8.slice());
+      c.pristine = false;
+      m.pages.set(no, c);
+    }
+    this.account.pages += owned.length;
+    return m;
+  }
+
+  /** Give the pages back to the account (the address space is gone: exit, or exec's new one replaced it). */
+  release(): void {
+    this.account.pages -= this.pages.size;
+    this.pages.clear();
+    this.vmas = [];
+    this.flushTlb();
+  }
 
   // ---- mappings -------------------------------------------------------------------------------
 
@@ -187,7 +241,7 @@ export class Memory {
     return true;
   }
 
-  flushTlb(): void { this.rNo = NaN; this.rPage = null; this.wNo = NaN; this.wPage = null; }
+  flushTlb(): void { this.rTag.fill(NaN); this.rPg.fill(null); this.wTag.fill(NaN); this.wPg.fill(null); }
 
   // ---- page lookup ------------------------------------------------------------------------------
 
@@ -218,19 +272,19 @@ export class Memory {
   }
 
   private readPage(addr: number): Page {
-    const no = Math.floor(addr / PAGE_SIZE);
-    if (no === this.rNo) return this.rPage!;
+    const no = Math.floor(addr / PAGE_SIZE), slot = no & TLB_MASK;
+    if (this.rTag[slot] === no) return this.rPg[slot]!;
     if (!(addr >= 0 && addr < TASK_SIZE)) this.fault(addr, false);
     const p = this.page(addr);
     if (!p) this.fault(addr, false);
     if (!(p.prot & PROT_READ)) this.fault(addr, true);
-    this.rNo = no; this.rPage = p;
+    this.rTag[slot] = no; this.rPg[slot] = p;
     return p;
   }
 
   private writePage(addr: number): Page {
-    const no = Math.floor(addr / PAGE_SIZE);
-    if (no === this.wNo) return this.wPage!;
+    const no = Math.floor(addr / PAGE_SIZE), slot = no & TLB_MASK;
+    if (this.wTag[slot] === no) return this.wPg[slot]!;
     if (!(addr >= 0 && addr < TASK_SIZE)) this.fault(addr, false, 2);
     const p = this.page(addr);
     if (!p) this.fault(addr, false, 2);
@@ -242,7 +296,7 @@ export class Memory {
       this.onCodeWrite(no);
       return p;
     }
-    this.wNo = no; this.wPage = p;
+    this.wTag[slot] = no; this.wPg[slot] = p;
     return p;
   }
 
@@ -251,7 +305,8 @@ export class Memory {
     const no = Math.floor(addr / PAGE_SIZE);
     const p = this.pages.get(no);
     if (p) p.code = true;
-    if (this.wNo === no) { this.wNo = NaN; this.wPage = null; }
+    const slot = no & TLB_MASK;
+    if (this.wTag[slot] === no) { this.wTag[slot] = NaN; this.wPg[slot] = null; }
   }
 
   // ---- reads ------------------------------------------------------------------------------------

@@ -144,6 +144,13 @@ test('uprobe_events errors match the kernel error_log (message, command, caret, 
     ['NOSUP_BTFARG', `p:G/a @:0x1000 zz`],
     ['NOSUP_BTFARG', `p:G/a @:0x1000 a=b=c`],
     ['NOSUP_BTFARG', `p:G/a @:0x1000 common_pid`],
+    // A type cast `(TYPE)...` is not for uprobes: ENOTSUP, caret at the '(' (top level or in a dereference).
+    ['NOSUP_BTFARG', `p:G/a @:0x1000 +1((%ax))`],
+    ['NOSUP_BTFARG', `p:G/a @:0x1000 (%ax)`],
+    ['NOSUP_BTFARG', `p:G/a @:0x1000 x=(%ax`],
+    ['NOSUP_BTFARG', `p:G/a @:0x1000 -1(+2((%ax)))`],
+    ['NOSUP_BTFARG', `p:G/a @:0x1000 +u1(())`],
+    ['NOSUP_BTFARG', `p:G/a @:0x1000 (%ax):string`],
     ['ARRAY_NO_CLOSE', `p:G/a @:0x1000 %ax:u8[4`],
     ['BAD_ARRAY_SUFFIX', `p:G/a @:0x1000 %ax:u8[4]x`],
     ['BAD_ARRAY_SUFFIX', `p:G/a @:0x1000 +0(%ax):x8[2]:zz`],
@@ -223,6 +230,45 @@ test('uprobe_events errors match the kernel error_log (message, command, caret, 
   }
   t.diagnostic(`${seen.size} distinct logged error codes compared with the kernel`);
   assert.ok(seen.size >= 45, `only ${seen.size} codes compared`);
+});
+
+test('definitions as bytes: Latin-1 0xa0 is white space, as in the kernel\'s ctype table', (t) => {
+  if (!need(t, haveTracefs(), 'needs root and tracefs (uprobe_events)')) return;
+  const bin = buildAsm(PROG, 'ulnbsp');
+  const G = `ultest_n${process.pid}`;
+  const NBSP = '\xa0';
+  // Written to the kernel byte for byte (latin1), and handed to parseCommand as the same bytes.
+  const bytes = (l: string) => Buffer.from(l, 'latin1');
+  const write = (l: string): string | undefined => {
+    try { fs.writeFileSync(`${TRACEFS}/uprobe_events`, bytes(l + '\n'), { flag: 'a' }); return undefined; } catch (e) {
+      return (e as NodeJS.ErrnoException).code ?? 'E?';
+    }
+  };
+  try {
+    // Refused: 0xa0 split the words, so the kernel's command has spaces there and the caret counts them.
+    for (const l of [`p:${G}/a${NBSP}${bin}:0x1000${NBSP}%zz`, `p:${G}/a ${bin}:0x1000 x${NBSP}=%ax`,
+      `p:${G}/a ${bin}:0x1000${NBSP}${NBSP}+0(%ax):u8[2${NBSP}]`]) {
+      let mine: TraceError | undefined;
+      try { parseCommand(bytes(l)); } catch (e) { mine = e as TraceError; }
+      assert.ok(mine instanceof TraceError, `parseCommand accepted ${JSON.stringify(l)}`);
+      const errno = write(l);
+      assert.ok(errno, `the kernel accepted ${JSON.stringify(l)}`);
+      assert.equal(mine.errno, errno, `errno for ${JSON.stringify(l)}`);
+      assert.equal(mine.render(), lastErrorFor(mine.command), `error_log entry for ${JSON.stringify(l)}`);
+    }
+    // Accepted: the listing shows single spaces where the 0xa0 bytes were.
+    const ok = `p:${G}/b${NBSP}${bin}:0x1000${NBSP}x=%ax${NBSP}%bx`;
+    const cmd = parseCommand(bytes(ok));
+    assert.equal(cmd.kind, 'add');
+    assert.equal(write(ok), undefined, 'the kernel refused the line with 0xa0 separators');
+    if (cmd.kind === 'add') assert.deepEqual(eventsOf(G), [cmd.ev.definition]);
+    // A line of 0xa0 alone is empty: accepted, nothing happens.
+    assert.deepEqual(parseCommand(bytes(`${NBSP}${NBSP}`)), { kind: 'none' });
+    assert.equal(write(`${NBSP}${NBSP}`), undefined);
+    assert.equal(eventsOf(G).length, 1);
+  } finally {
+    cleanup([G]);
+  }
 });
 
 test('accepted definitions: EventDef.definition equals `cat uprobe_events`; default names', (t) => {

@@ -7,13 +7,15 @@ import { hostStdio } from '../linux/files';
 import { UserError } from '../errors';
 import { Uprobes } from '../uprobes/uprobes';
 import { TraceUprobes, TraceRecord } from '../uprobes/trace_uprobe';
-import { TraceError } from '../trace';
+import { TraceError, TraceBatch } from '../trace';
 import { describeEvent } from '../uprobes/describe';
 
 export interface CliOptions {
   verbose: boolean;
   maxInsns?: number;
   maxMemory?: number;
+  /** Most guest processes at once (fork fails with EAGAIN past it). */
+  maxProcs?: number;
   probes: string[];
   probeFiles: string[];
   trace?: string;
@@ -28,27 +30,26 @@ export interface CliOptions {
 }
 
 export function hostEnv(): string[] {
-  return Object.entries(process.env).map(([k, v]) => `${k}=${v}`);
+  // The emulator's own knobs (UL_JIT, UL_JIT_HOT) are not part of the guest's environment.
+  return Object.entries(process.env).filter(([k]) => !/^UL_JIT/.test(k)).map(([k, v]) => `${k}=${v}`);
 }
 
-/** Buffered trace output: lines are written in batches, and before any guest output to the same stream. */
+/**
+ * Trace output. Hits are recorded raw and printed in batches (TraceBatch), written in chunks of about
+ * 64 KiB; everything pending is written before any guest output to the same stream and at the end.
+ */
 class TraceWriter {
-  private buf: string[] = [];
-  private size = 0;
-  constructor(readonly fd: number, private closeAtEnd: boolean) {}
-  write(s: string): void {
-    this.buf.push(s);
-    this.size += s.length;
-    if (this.size > 1 << 16) this.flush();
+  readonly batch: TraceBatch;
+  constructor(readonly fd: number, private closeAtEnd: boolean) {
+    this.batch = new TraceBatch((b, n) => this.writeAll(b, n));
   }
-  flush(): void {
-    if (!this.buf.length) return;
-    // Trace text is a byte string (the kernel copies string arguments' bytes verbatim).
-    const data = Buffer.from(this.buf.join(''), 'latin1');
-    this.buf = []; this.size = 0;
+  /** Text after the lines so far (a byte string: JSON lines, the profile). */
+  write(s: string): void { this.batch.text(s); }
+  flush(): void { this.batch.flush(); }
+  private writeAll(data: Uint8Array, len: number): void {
     let off = 0;
-    while (off < data.length) {
-      try { off += fs.writeSync(this.fd, data, off); } catch (e) {
+    while (off < len) {
+      try { off += fs.writeSync(this.fd, data, off, len - off); } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
         throw e;
       }
@@ -78,7 +79,7 @@ export function runWithOptions(o: CliOptions): number {
   const guestWrite = stdio.write.bind(stdio);
   stdio.write = (fd, data) => { if (out && out.fd === fd) out.flush(); guestWrite(fd, data); };
   const p = new Process({
-    program: o.program, argv: [o.program, ...o.args], env: hostEnv(), log, maxMemory: o.maxMemory, allowWrite: o.allowWrite, stdio,
+    program: o.program, argv: [o.program, ...o.args], env: hostEnv(), log, maxMemory: o.maxMemory, maxProcs: o.maxProcs, allowWrite: o.allowWrite, stdio,
   });
   const defs = probeDefinitions(o);
   let tracer: TraceUprobes | null = null;
@@ -92,12 +93,13 @@ export function runWithOptions(o: CliOptions): number {
     const w = out;
     const sink = o.traceFormat === 'json'
       ? (r: TraceRecord) => w.write(Buffer.from(JSON.stringify({ ...r, line: undefined, text: Buffer.from(r.line, 'latin1').toString('utf8'), args: Buffer.from(r.args, 'latin1').toString('utf8') }) + '\n', 'utf8').toString('latin1'))
-      : (r: TraceRecord) => w.write(r.line + '\n');
+      : w.batch;
     tracer = new TraceUprobes(uprobes, sink);
+    // Phases of hits only when asked for: otherwise a hit builds no events at all.
     uprobes.on(e => {
       if (e.type === 'refused') fs.writeSync(2, `uprobe-lab: probe on ${e.uprobe.label} not installed: ${e.reason}\n`);
       else if (o.showPhases) { out!.flush(); fs.writeSync(2, `[uprobes] ${describeEvent(e)}\n`); }
-    });
+    }, { phases: o.showPhases });
     for (const d of defs) {
       try { tracer.command(d); } catch (e) {
         if (e instanceof TraceError) throw new UserError(e.render().trimEnd() || `${e.message} (${e.errno})`);
@@ -107,16 +109,29 @@ export function runWithOptions(o: CliOptions): number {
     tracer.enableAll();
   }
   p.start();
-  const done = p.run(o.maxInsns ?? Infinity);
+  const m = p.machine;
+  const budget = o.maxInsns ?? Infinity;
+  // The guest's status is the first process's; the processes it leaves behind run on until they end,
+  // within the same instruction budget.
+  let done = p.run(budget);
+  if (done && m.live.length) done = m.runRest(budget - m.insns);
   if (tracer && o.profile) out!.write(tracer.profile());
   out?.close();
+  if (m.forksRefused) {
+    fs.writeSync(2, `uprobe-lab: the guest reached its limit of ${m.maxProcs} processes (--max-procs): ${m.forksRefused} fork(s) failed with EAGAIN\n`);
+  }
   if (!done) {
-    fs.writeSync(2, `uprobe-lab: stopped after ${o.maxInsns} instructions (--max-insns) at 0x${p.cpu.rip.toString(16)}\n`);
+    const others = m.live.filter(x => x !== p).length;
+    const where = p.exit ? `after the first process ended with status ${p.exit.status}` : `at 0x${p.cpu.rip.toString(16)}`;
+    fs.writeSync(2, `uprobe-lab: stopped after ${o.maxInsns} instructions (--max-insns) ${where}${others ? `, ${others} other guest process${others > 1 ? 'es' : ''} still running` : ''}\n`);
     return 124;
   }
   const ex = p.exit!;
   if (ex.message) fs.writeSync(2, `${ex.message}\n`);
-  if (o.verbose) fs.writeSync(2, `uprobe-lab: ${p.cpu.icount} instructions, exit status ${ex.status}\n`);
+  if (o.verbose) {
+    const procs = m.spawned > 1 ? `, ${m.spawned} processes` : '';
+    fs.writeSync(2, `uprobe-lab: ${m.insns} instructions${procs}, ${p.cpu.compiledBlocks} blocks compiled, exit status ${ex.status}\n`);
+  }
   return ex.status;
 }
 

@@ -75,9 +75,10 @@ export function mapImage(mem: Memory, elf: ElfFile, guestPath: string, ident: st
 }
 
 export interface StackSetup {
-  argv: string[];
-  envp: string[];
-  execfn: string;
+  /** Strings, or byte strings (an execve passes the guest's bytes as they are). */
+  argv: (string | Uint8Array)[];
+  envp: (string | Uint8Array)[];
+  execfn: string | Uint8Array;
   image: LoadedImage;
   elf: ElfFile;
   uid: number;
@@ -90,7 +91,7 @@ export interface StackSetup {
 /** Build the initial process stack; returns the initial rsp. */
 export function setupStack(mem: Memory, st: StackSetup): number {
   mem.map(STACK_TOP - STACK_SIZE, STACK_SIZE, PROT_READ | PROT_WRITE, '[stack]');
-  const enc = (s: string): Buffer => Buffer.concat([Buffer.from(s, 'utf8'), Buffer.from([0])]);
+  const enc = (s: string | Uint8Array): Buffer => Buffer.concat([typeof s === 'string' ? Buffer.from(s, 'utf8') : s, Buffer.from([0])]);
   let p = STACK_TOP - 8; // a NULL word at the very top
   const put = (b: Uint8Array): number => { p -= b.length; mem.writeBytes(p, b); return p; };
   const execfn = put(enc(st.execfn));

@@ -1,4 +1,6 @@
-// The guest's file descriptors over the host: stdio, and read-only host files and directories.
+// The guest's open files over the host: stdio, read-only host files and directories, pipes. An OpenFile
+// is an open file description: descriptors made by dup, and the copies a fork gives its child, share
+// one (and so its offset and status flags); it is closed when the last descriptor on it goes.
 
 import * as fs from 'node:fs';
 
@@ -12,13 +14,104 @@ export interface OpenFile {
   /** Directory listing for getdents64, built on first read. */
   dirents?: { name: string; type: number; ino: number }[];
   dirPos?: number;
-  cloexec: boolean;
+  /** Descriptors, in every process, that refer to this description (see fdtable.ts). */
+  refs?: number;
   /** For pipes: the shared buffer. */
-  pipe?: { buf: number[]; readers: number; writers: number };
+  pipe?: Pipe;
   /** The pipe end: read or write. */
   pipeEnd?: 'r' | 'w';
   /** For 'mem' files (generated /proc contents): the bytes, fixed when opened. */
   data?: Uint8Array;
+}
+
+/** Bytes a pipe holds before writers wait (Linux's default pipe size: 16 pages). */
+export const PIPE_SIZE = 65536;
+/** Writes up to this size are atomic: all or nothing (PIPE_BUF). */
+export const PIPE_BUF = 4096;
+
+/** A pipe's buffer and how many descriptors hold each end open. */
+export class Pipe {
+  private chunks: Uint8Array[] = [];
+  /** Bytes buffered. */
+  length = 0;
+  readers = 0;
+  writers = 0;
+
+  /** Take up to `n` bytes. */
+  read(n: number): Uint8Array {
+    n = Math.min(n, this.length);
+    const out = new Uint8Array(n);
+    let done = 0;
+    while (done < n) {
+      const c = this.chunks[0];
+      const k = Math.min(c.length, n - done);
+      out.set(c.subarray(0, k), done);
+      done += k;
+      if (k === c.length) this.chunks.shift(); else this.chunks[0] = c.subarray(k);
+    }
+    this.length -= n;
+    return out;
+  }
+
+  write(data: Uint8Array): void {
+    if (!data.length) return;
+    this.chunks.push(data.slice());
+    this.length += data.length;
+  }
+}
+
+/**
+ * A process's descriptor table: descriptor -> open file description, plus the close-on-exec flags. Every
+ * entry holds a reference on its description; the last one to go closes it (the host descriptor, or its
+ * end of a pipe).
+ */
+export class FdTable extends Map<number, OpenFile> {
+  /** Descriptors with FD_CLOEXEC. */
+  readonly cloexec = new Set<number>();
+
+  /** Point `fd` at `f` (closing what it named before); the close-on-exec flag starts clear. */
+  override set(fd: number, f: OpenFile): this {
+    const old = super.get(fd);
+    f.refs = (f.refs ?? 0) + 1;
+    super.set(fd, f);
+    this.cloexec?.delete(fd);
+    if (old) unref(old);
+    return this;
+  }
+
+  /** close(fd). */
+  override delete(fd: number): boolean {
+    const f = super.get(fd);
+    if (!f) return false;
+    super.delete(fd);
+    this.cloexec.delete(fd);
+    unref(f);
+    return true;
+  }
+
+  /** fork: the same descriptions, one more reference each, the same flags. */
+  copy(): FdTable {
+    const t = new FdTable();
+    for (const [fd, f] of this) t.set(fd, f);
+    for (const fd of this.cloexec) t.cloexec.add(fd);
+    return t;
+  }
+
+  /** execve: close the close-on-exec descriptors. */
+  closeOnExec(): void { for (const fd of [...this.cloexec]) this.delete(fd); }
+
+  /** exit: close everything. */
+  closeAll(): void { for (const fd of [...this.keys()]) this.delete(fd); }
+}
+
+/** A descriptor on `f` went away; the last one closes the description. */
+function unref(f: OpenFile): void {
+  f.refs = (f.refs ?? 1) - 1;
+  if (f.refs > 0) return;
+  if (f.hostFd >= 0) { try { fs.closeSync(f.hostFd); } catch { /* already closed */ } }
+  if (f.pipe) {
+    if (f.pipeEnd === 'r') f.pipe.readers--; else f.pipe.writers--;
+  }
 }
 
 export interface Stdio {

@@ -1,19 +1,22 @@
 // A Linux process as the emulator runs it: one thread, its address space, file descriptors, signal
-// state, and the "kernel" entry points the CPU calls (syscall, exceptions, return-to-user work).
+// state, and the "kernel" entry points the CPU calls (syscall, exceptions, return-to-user work). The
+// processes of one guest live in a Machine (machine.ts), which schedules them once there is more than one;
+// fork, execve and exit are in fork.ts and execve.ts.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Cpu, CpuHooks, TIF_SIGPENDING, TIF_UPROBE, STOP_EXIT } from '../cpu/cpu';
+import { Cpu, CpuHooks, TIF_SIGPENDING, TIF_UPROBE, STOP_EXIT, STOP_BUDGET } from '../cpu/cpu';
 import '../cpu/families';
-import { Memory, PAGE_SIZE, TASK_SIZE } from '../memory';
+import { Memory, PAGE_SIZE, TASK_SIZE, CodeWriteListener } from '../memory';
 import { ElfFile } from '../elf/elf';
 import { mapImage, setupStack, LoadedImage, MMAP_BASE } from './exec';
 import { loadInterp, reserveVdso, LoadedInterp } from './interp';
-import { UserError, GuestFault, signalName, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SI_KERNEL, TRAP_TRACE,
+import { UserError, GuestFault, signalName, SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGKILL, SI_KERNEL, TRAP_TRACE,
   TRAP_BRKPT, FPE_INTDIV } from '../errors';
-import { OpenFile, Stdio, hostStdio, fileIdent, sleepMs } from './files';
-import { syscalls, SYSCALL_NAMES, NO_RETURN } from './syscalls/table';
-import { SignalState, PendingSignal } from './signals';
+import { Stdio, hostStdio, fileIdent, sleepMs, FdTable } from './files';
+import { syscalls, SYSCALL_NAMES, NO_RETURN, BLOCKED, RESTART } from './syscalls/table';
+import { SignalState, PendingSignal, SIG_DFL, SIG_IGN, SA_RESTART, DEFAULT_IGNORE, sigbit } from './signals';
+import { Machine } from './machine';
 import { ITimers } from './itimers';
 import { RAX, RDI, RSI, RDX, R10, R8, R9, RCX, R11 } from '../cpu/regs';
 import { Mnemonic } from 'iced-x86';
@@ -31,8 +34,10 @@ export interface ProcessOptions {
   /** Verbose diagnostics (unknown syscalls...) go here. */
   log?: (line: string) => void;
   pid?: number;
-  /** Cap on resident guest memory in bytes. */
+  /** Cap on resident guest memory in bytes (all the guest's processes together). */
   maxMemory?: number;
+  /** Most processes the guest may have at once (fork fails with EAGAIN past it). */
+  maxProcs?: number;
   /** Directories the guest may write into (host paths). */
   allowWrite?: string[];
 }
@@ -48,24 +53,68 @@ export interface ExitInfo {
 }
 
 let nextPid = 4000;
+/** A pid for a new process (initial ones and children alike: unique within this host process). */
+export function allocPid(): number { return nextPid++; }
+
+/** What the rest of the engine (the uprobes model) follows in a process's life. */
+export interface ProcessListener {
+  /** fork/vfork/clone made `child` (`sharedVm`: it shares this process's memory, CLONE_VM). */
+  fork?(child: Process, sharedVm: boolean): void;
+  /** execve replaced the image: a new `mem` and `cpu`. */
+  exec?(): void;
+  exit?(): void;
+}
+
+/** A syscall waiting for something (data in a pipe, a child's exit, time): retried until it completes. */
+export interface Wait {
+  /** The syscall's result, or BLOCKED to go on waiting. */
+  retry: () => number;
+  /** performance.now() time after which retry() completes whatever happens (Infinity: none). */
+  deadline: number;
+}
 
 export class Process implements CpuHooks {
-  readonly mem = new Memory();
-  readonly cpu: Cpu;
+  mem: Memory;
+  cpu: Cpu;
   readonly pid: number;
   comm: string;
-  readonly exePath: string;
-  readonly elf: ElfFile;
+  exePath: string;
+  elf: ElfFile;
   image!: LoadedImage;
   /** The program interpreter (ld.so) of a dynamically linked executable, once started. */
   interp: LoadedInterp | null = null;
   brkStart = 0;
   brk = 0;
   mmapBase = MMAP_BASE;
-  fds = new Map<number, OpenFile>();
+  /** Descriptors: open file descriptions shared with dups and forked children, and the close-on-exec flags. */
+  fds = new FdTable();
   cwd: string;
   umask = 0o022;
   readonly stdio: Stdio;
+  /** The guest's processes, their limits and the scheduler. */
+  readonly machine: Machine;
+  /** The parent inside the guest; null for the first process (its parent is the host) and for orphans. */
+  parent: Process | null = null;
+  /** Children not yet reaped (running or zombies). */
+  readonly children = new Set<Process>();
+  pgid: number;
+  sid: number;
+  /** The signal sent to the parent at exit (SIGCHLD for fork; clone's low byte). */
+  exitSignal = 17;
+  /** A syscall this process is parked in (the scheduler retries it), or null. */
+  wait: Wait | null = null;
+  /** Its CPU is being run by Process.run or the Machine (a blocking syscall can then park). */
+  scheduled = false;
+  /** sched_yield asked to end the slice. */
+  yielded = false;
+  /** For a CLONE_VFORK child: the parent waits until this turns true (exec or exit). */
+  vforkDone = true;
+  /** What other parts of the engine follow (uprobes); not inherited by children. */
+  listeners: ProcessListener[] = [];
+  /** The code-write listener this process's CPU put on its memory (needed when memory is shared). */
+  codeWrite: CodeWriteListener;
+  /** exit's cleanup has run. */
+  private released = false;
   readonly sig = new SignalState();
   exit: ExitInfo | null = null;
   log: (line: string) => void;
@@ -92,15 +141,48 @@ export class Process implements CpuHooks {
   private rfIcount = -1;
   /** Test hook: signals to raise when execution reaches an address (see raiseAt). */
   private readonly raiseAtList = new Map<number, number[]>();
-  readonly argv: string[];
-  readonly envp: string[];
+  argv: (string | Uint8Array)[];
+  envp: (string | Uint8Array)[];
 
-  constructor(opts: ProcessOptions) {
+  /**
+   * A new process for `opts.program`; or, with `forkOf`, the child of a fork: a copy of the parent (its
+   * registers, signal dispositions, descriptors...) over the memory given (a copy, or the parent's own).
+   */
+  constructor(opts: ProcessOptions, forkOf?: { parent: Process; mem: Memory }) {
+    if (forkOf) {
+      const par = forkOf.parent;
+      this.machine = par.machine;
+      this.log = par.log;
+      this.stdio = par.stdio;
+      this.pid = allocPid();
+      this.pgid = par.pgid; this.sid = par.sid;
+      this.parent = par;
+      this.cwd = par.cwd; this.umask = par.umask;
+      this.allowWrite = par.allowWrite;
+      this.traceSyscalls = par.traceSyscalls;
+      this.exePath = par.exePath; this.elf = par.elf; this.image = par.image; this.interp = par.interp;
+      this.comm = par.comm; this.argv = par.argv; this.envp = par.envp;
+      this.brkStart = par.brkStart; this.brk = par.brk; this.mmapBase = par.mmapBase;
+      this.trapNo = par.trapNo; this.faultErr = par.faultErr; this.cr2 = par.cr2;
+      this.fds = par.fds.copy();
+      const s = this.sig, ps = par.sig;
+      s.actions = ps.actions.map(a => ({ ...a }));
+      s.blocked = ps.blocked;
+      s.altStack = { ...ps.altStack };
+      this.mem = forkOf.mem;
+      this.cpu = new Cpu(this.mem, this);
+      this.codeWrite = this.mem.onCodeWrite;
+      return;
+    }
     this.log = opts.log ?? (() => {});
     this.stdio = opts.stdio ?? hostStdio();
     this.pid = opts.pid ?? nextPid++;
+    this.pgid = this.sid = this.pid;
+    this.machine = new Machine(this.log);
+    if (opts.maxProcs) this.machine.maxProcs = opts.maxProcs;
     this.cwd = opts.cwd ?? process.cwd();
     this.allowWrite = (opts.allowWrite ?? []).map(d => path.resolve(d));
+    this.mem = new Memory();
     if (opts.maxMemory) this.mem.maxResidentPages = Math.ceil(opts.maxMemory / PAGE_SIZE);
     const prog = opts.program;
     let data: Buffer;
@@ -115,72 +197,112 @@ export class Process implements CpuHooks {
     this.argv = opts.argv ?? [prog];
     this.envp = opts.env ?? [];
     this.cpu = new Cpu(this.mem, this);
-    this.fds.set(0, { kind: 'stdin', hostFd: -1, path: '/dev/stdin', pos: 0, flags: 0, cloexec: false });
-    this.fds.set(1, { kind: 'stdout', hostFd: -1, path: '/dev/stdout', pos: 0, flags: 1, cloexec: false });
-    this.fds.set(2, { kind: 'stderr', hostFd: -1, path: '/dev/stderr', pos: 0, flags: 1, cloexec: false });
+    this.codeWrite = this.mem.onCodeWrite;
+    this.fds.set(0, { kind: 'stdin', hostFd: -1, path: '/dev/stdin', pos: 0, flags: 0 });
+    this.fds.set(1, { kind: 'stdout', hostFd: -1, path: '/dev/stdout', pos: 0, flags: 1 });
+    this.fds.set(2, { kind: 'stderr', hostFd: -1, path: '/dev/stderr', pos: 0, flags: 1 });
+    this.machine.add(this, null);
   }
 
   /** Map the image and build the stack: the state right before the first instruction. */
   start(): void {
-    this.image = mapImage(this.mem, this.elf, this.exePath, fileIdent(this.exePath));
-    this.brkStart = this.brk = Math.ceil(this.image.end / PAGE_SIZE) * PAGE_SIZE;
-    if (this.elf.interp) {
-      // A dynamically linked program starts in its interpreter, which finds the program through auxv.
-      this.interp = loadInterp(this.mem, this.elf.interp, this.mmapBase);
-      reserveVdso(this.mem, this.mmapBase);
-    }
-    const rsp = setupStack(this.mem, {
-      argv: this.argv, envp: this.envp, execfn: this.argv[0] ?? this.exePath, image: this.image, elf: this.elf,
-      uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, interpBase: this.interp?.image.bias,
-    });
-    const c = this.cpu;
-    c.r.fill(0);
-    c.rsp = rsp;
-    c.rip = this.interp ? this.interp.image.entry : this.image.entry;
-    c.f.load(0x202);
+    const l = loadProgram(this.mem, this.cpu, this.elf, this.exePath, this.argv, this.envp, this.argv[0] ?? this.exePath, this.mmapBase);
+    this.image = l.image;
+    this.interp = l.interp;
+    this.brkStart = this.brk = l.brk;
   }
 
   /**
    * Run until exit or until `budget` instructions; returns true if the process ended. While an interval
    * timer is armed the CPU runs in short slices and expiry is checked between them (the timer interrupt):
-   * a due signal is delivered before the next instruction.
+   * a due signal is delivered before the next instruction. Once the guest has other processes (or this
+   * one waits in a syscall), the Machine runs them all in turn until this one ends.
    */
   run(budget = Infinity): boolean {
+    const m = this.machine;
     while (!this.exit) {
+      if (m.multi || this.wait) return m.runUntilExit(this, budget);
+      const cpu = this.cpu;
       const n = Math.min(budget, this.timers.armed ? TIMER_SLICE : 1e6);
-      const r = this.cpu.run(n);
+      const before = cpu.icount;
+      this.scheduled = true;
+      let r: number;
+      try { r = cpu.run(n); } finally { this.scheduled = false; }
+      const used = cpu.icount - before;
+      m.insns += used;
       if (r === STOP_EXIT || this.exit) return true;
-      if (r !== 0) return false; // stop requested
-      budget -= n;
+      if (r !== STOP_BUDGET) {
+        // Parked in a syscall, sched_yield, or execve replaced the CPU: go on. Else a stop was requested.
+        if (this.yielded) this.yielded = false;
+        else if (!this.wait && this.cpu === cpu) return false;
+        budget -= used;
+      } else {
+        budget -= n;
+      }
       if (this.timers.armed) this.pollTimers();
       if (budget <= 0) return false;
     }
     return true;
   }
 
-  /** Send the signals of expired interval timers (SI_KERNEL, as the kernel's it_real_fn does). */
-  pollTimers(): void {
-    this.timers.expire(sig => this.kill(sig, { code: SI_KERNEL }));
+  /**
+   * A blocking syscall's wait: `attempt` returns the result, or BLOCKED while the syscall must wait (it
+   * checks for interrupting signals itself). Alone in the machine, the process waits here (the host sleeps
+   * until `deadline`, the next interval timer, or for ever if nothing can wake it, as Linux would); with
+   * other processes, it is parked: BLOCKED goes back to the syscall entry and the scheduler retries.
+   */
+  waitFor(attempt: () => number, deadline = Infinity): number {
+    if (this.timers.armed) this.pollTimers();
+    let r = attempt();
+    if (r !== BLOCKED) return r;
+    if (this.machine.multi) {
+      this.wait = { retry: attempt, deadline };
+      return BLOCKED;
+    }
+    let warned = false;
+    for (;;) {
+      const now = performance.now();
+      const wait = Math.min(deadline - now, this.timers.realRemaining() / 1000);
+      if (wait === Infinity && !warned) { this.log('blocked with no timer armed: nothing can wake the guest'); warned = true; }
+      sleepMs(wait === Infinity ? 3600e3 : Math.max(wait, 0.05));
+      if (this.timers.armed) this.pollTimers();
+      r = attempt();
+      if (r !== BLOCKED) return r;
+    }
   }
 
   /**
-   * Sleep as a task in an interruptible wait: until `timeoutUs` microseconds pass (Infinity: no limit) or
-   * a signal can be delivered (or, with `wake`, one of those signals is pending even while blocked, as
-   * rt_sigtimedwait waits). ITIMER_REAL expiries during the sleep send SIGALRM. Returns true when woken
-   * by a signal. With nothing that could ever wake it, the guest sleeps forever, as it would on Linux.
+   * What a blocked syscall returns when a signal can be delivered: RESTART for one that no handler will
+   * see (ignored: dropped on delivery), or whose handler asked SA_RESTART of a `restartable` call (read,
+   * write, wait4: the kernel's -ERESTARTSYS); -EINTR otherwise; 0 when no signal is deliverable.
    */
-  sleep(timeoutUs: number, wake?: bigint): boolean {
-    const end = performance.now() * 1000 + timeoutUs;
-    let warned = false;
-    for (;;) {
-      if (this.timers.armed) this.pollTimers();
-      if (this.sig.hasDeliverable() || (wake !== undefined && (this.sig.pendingSet() & wake) !== 0n)) return true;
-      const left = end - performance.now() * 1000;
-      if (left <= 0) return false;
-      const wait = Math.min(left, this.timers.realRemaining());
-      if (wait === Infinity && !warned) { this.log('blocked with no timer armed: nothing can wake the guest'); warned = true; }
-      sleepMs(wait === Infinity ? 3600e3 : Math.max(wait / 1000, 0.05));
-    }
+  interrupted(restartable: boolean): number {
+    const k = this.sig.next();
+    if (k < 0) return 0;
+    const sig = this.sig.pending[k].sig;
+    const act = this.sig.actions[sig];
+    if (sig === SIGKILL) return -4;
+    if (act.handler === SIG_IGN || (act.handler === SIG_DFL && (DEFAULT_IGNORE & sigbit(sig)) !== 0n)) return RESTART;
+    if (act.handler !== SIG_DFL && restartable && (act.flags & SA_RESTART)) return RESTART;
+    return -4; // EINTR
+  }
+
+  /** The scheduler's retry of a parked syscall: true if it completed (the process may run on). */
+  resumeWait(): boolean {
+    // SIGKILL ends any wait (even the vfork parent's, which ignores other signals).
+    const r = this.sig.pending.some(s => s.sig === SIGKILL) ? -4 : this.wait!.retry();
+    if (r === BLOCKED) return false;
+    this.wait = null;
+    const cpu = this.cpu;
+    if (r === RESTART) { cpu.tif |= TIF_SIGPENDING; return true; } // ip stays on the syscall instruction
+    cpu.rip += 2;
+    if (r !== NO_RETURN) cpu.set(RAX, r);
+    return true;
+  }
+
+  /** Send the signals of expired interval timers (SI_KERNEL, as the kernel's it_real_fn does). */
+  pollTimers(): void {
+    this.timers.expire(sig => this.kill(sig, { code: SI_KERNEL }));
   }
 
   /** recalc_sigpending: raise TIF_SIGPENDING if a signal can be delivered (after mask changes, XOL...). */
@@ -226,14 +348,35 @@ export class Process implements CpuHooks {
     cpu.setHalves(R11, cpu.f.get(), 0);
     const e = syscalls[nr];
     let ret: number;
-    if (!e) {
+    if (this.wait) {
+      // A parked syscall executed again (a debugger stepping this CPU): the same wait goes on.
+      ret = this.wait.retry();
+    } else if (!e) {
       this.log(`syscall ${nr} (${SYSCALL_NAMES[nr] ?? 'unknown'}) not implemented: -ENOSYS`);
       ret = -38;
     } else {
       ret = e.fn(this, a);
-      if (this.traceSyscalls) this.log(`${e.name}(${a.map(x => (x < 0 ? '-0x' : '0x') + Math.abs(x).toString(16)).join(', ')}) = ${ret === NO_RETURN ? '?' : ret}`);
+      if (this.traceSyscalls) this.log(`${e.name}(${a.map(x => (x < 0 ? '-0x' : '0x') + Math.abs(x).toString(16)).join(', ')}) = ${ret === NO_RETURN ? '?' : ret === BLOCKED ? '(blocks)' : ret}`);
     }
-    if (this.exit) return;
+    if (this.exit || this.cpu !== cpu) return; // ended, or execve replaced the CPU
+    if (ret === BLOCKED) {
+      if (this.scheduled) {
+        // Parked: back on the syscall instruction, the CPU stops, the scheduler runs others.
+        cpu.rip -= 2;
+        cpu.stopRequested = true;
+        return;
+      }
+      // Nobody schedules this CPU (a debugger steps it): run the others here until the wait is over.
+      ret = this.machine.waitNested(this);
+      if (this.exit) return;
+    }
+    this.wait = null;
+    if (ret === RESTART) {
+      // Restart after the signal: ip back on the syscall instruction, rax still the syscall number.
+      cpu.rip -= 2;
+      cpu.tif |= TIF_SIGPENDING;
+      return;
+    }
     if (ret !== NO_RETURN) cpu.set(RAX, ret);
   }
 
@@ -300,13 +443,58 @@ export class Process implements CpuHooks {
   // ---- endings ----------------------------------------------------------------------------------
 
   exitGroup(code: number): void {
+    if (this.exit) return;
     this.exit = { status: code & 0xff, code: code & 0xff };
     this.cpu.exited = true;
+    this.release();
   }
 
   killedBy(sig: number, message: string): void {
+    if (this.exit) return;
     this.exit = { status: 128 + sig, signal: sig, message };
     this.cpu.exited = true;
+    this.release();
+  }
+
+  /**
+   * do_exit's cleanup: descriptors closed (pipe ends with them), the memory let go (a vfork parent
+   * resumes), children handed to init, the parent told (SIGCHLD, a zombie to reap) or, with nobody to
+   * tell, the process forgotten.
+   */
+  private release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.wait = null;
+    this.fds.closeAll();
+    this.machine.leaveMm(this, true);
+    for (const l of this.listeners) l.exit?.();
+    this.machine.exited(this);
+  }
+
+  /** execve's point of no return: the image loaded in `mem` (with `cpu` ready to start it) replaces this one. */
+  commitExec(img: { mem: Memory; cpu: Cpu; elf: ElfFile; exePath: string; image: LoadedImage; interp: LoadedInterp | null; brk: number;
+    argv: (string | Uint8Array)[]; envp: (string | Uint8Array)[]; comm: string }): void {
+    const old = this.cpu;
+    this.machine.leaveMm(this, false);
+    this.mem = img.mem; this.cpu = img.cpu; this.codeWrite = img.mem.onCodeWrite;
+    this.machine.useMm(this);
+    this.elf = img.elf; this.exePath = img.exePath; this.image = img.image; this.interp = img.interp;
+    this.brkStart = this.brk = img.brk; this.mmapBase = MMAP_BASE;
+    this.argv = img.argv; this.envp = img.envp; this.comm = img.comm;
+    this.fds.closeOnExec();
+    // Handlers go back to the default (an ignored signal stays ignored); the mask and pending signals stay.
+    for (const a of this.sig.actions) { a.handler = a.handler === SIG_IGN ? SIG_IGN : SIG_DFL; a.flags = 0; a.mask = 0n; a.restorer = 0; }
+    this.sig.altStack = { sp: 0, flags: 0, size: 0 };
+    this.sig.savedMask = null;
+    this.tidAddress = 0;
+    this.trapNo = this.faultErr = this.cr2 = 0;
+    this.rfIcount = -1;
+    this.raiseAtList.clear();
+    // The old CPU is inside its run loop (this syscall): it stops after it, and the new one takes over.
+    old.tif = 0;
+    old.stopRequested = true;
+    this.recalcSigpending();
+    for (const l of this.listeners) l.exec?.();
   }
 
   /** A one-line description of a fatal signal, as the CLI prints it. */
@@ -330,8 +518,33 @@ function writesMemory(i: Insn | null): boolean {
     m !== Mnemonic.Comisd && m !== Mnemonic.Ucomiss && m !== Mnemonic.Comiss;
 }
 
+/**
+ * Load an executable (and its interpreter) into `mem` and set `cpu` at its first instruction, with the
+ * initial stack Linux builds. Throws UserError when the program cannot be loaded.
+ */
+export function loadProgram(mem: Memory, cpu: Cpu, elf: ElfFile, exePath: string, argv: (string | Uint8Array)[],
+  envp: (string | Uint8Array)[], execfn: string | Uint8Array, mmapBase: number): { image: LoadedImage; interp: LoadedInterp | null; brk: number } {
+  const image = mapImage(mem, elf, exePath, fileIdent(exePath));
+  const brk = Math.ceil(image.end / PAGE_SIZE) * PAGE_SIZE;
+  let interp: LoadedInterp | null = null;
+  if (elf.interp) {
+    // A dynamically linked program starts in its interpreter, which finds the program through auxv.
+    interp = loadInterp(mem, elf.interp, mmapBase);
+    reserveVdso(mem, mmapBase);
+  }
+  const rsp = setupStack(mem, {
+    argv, envp, execfn, image, elf,
+    uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0, interpBase: interp?.image.bias,
+  });
+  cpu.r.fill(0);
+  cpu.rsp = rsp;
+  cpu.rip = interp ? interp.image.entry : image.entry;
+  cpu.f.load(0x202);
+  return { image, interp, brk };
+}
+
 /** Instructions per run slice while an interval timer is armed (bounds the signal's lateness). */
-const TIMER_SLICE = 20000;
+export const TIMER_SLICE = 20000;
 /** Return-to-user work bit of the raiseAt test hook (beside cpu.ts's TIF_UPROBE/SIGPENDING/NOTIFY). */
 export const TIF_RAISE_AT = 8;
 

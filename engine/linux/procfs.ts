@@ -15,7 +15,8 @@ export function procSelfEntry(p: Process, guestPath: string): string | null {
 
 /** Contents of /proc/self/<entry>, or null if we do not provide it. */
 export function procFile(p: Process, entry: string): Uint8Array | null {
-  const nul = (l: string[]): Uint8Array => Buffer.from(l.map(s => s + '\0').join(''), 'utf8');
+  const nul = (l: (string | Uint8Array)[]): Uint8Array =>
+    Buffer.concat(l.map(s => Buffer.concat([typeof s === 'string' ? Buffer.from(s, 'utf8') : s, Buffer.from([0])])));
   switch (entry) {
     case 'maps': return Buffer.from(renderMaps(p.mem.vmas, p), 'utf8');
     case 'cmdline': return nul(p.argv);

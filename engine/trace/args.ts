@@ -127,11 +127,11 @@ function parseFetch(arg: string, code: FetchInsn[], pc: { i: number }, end: numb
       if (isDigit(arg[1])) {
         const r = kstrtoul(arg.slice(1), 0);
         if (!r.ok) fail(ctx, ctx.offset, 'BAD_MEM_ADDR', r.err);
-        code[pc.i] = { op: 'IMM', imm: r.value };
+        code[pc.i] = immInsn('IMM', r.value);
       } else if (arg[1] === '+') {
         const r = kstrtol(arg.slice(2), 0);
         if (!r.ok) fail(ctx, ctx.offset, 'BAD_FILE_OFFS', r.err);
-        code[pc.i] = { op: 'FOFFS', imm: r.value };
+        code[pc.i] = immInsn('FOFFS', r.value);
       } else {
         fail(ctx, ctx.offset, 'SYM_ON_UPROBE');
       }
@@ -173,13 +173,22 @@ function parseFetch(arg: string, code: FetchInsn[], pc: { i: number }, end: numb
         const r = isDigit(s[0]) ? kstrtoul(s, 0) : s[0] === '-' ? kstrtol(s, 0) : s[0] === '+' ? kstrtol(s.slice(1), 0)
           : { ok: false as const, err: 'EINVAL' as const };
         if (!r.ok) fail(ctx, ctx.offset + 1, 'BAD_IMM', r.err);
-        code[pc.i] = { op: 'IMM', imm: r.value };
+        code[pc.i] = immInsn('IMM', r.value);
       }
       break;
+    case '(':
+      // A type cast, `(TYPE)EXPR`: the kernel takes it for event probes and function entry/exit only;
+      // for a uprobe it answers "BTF is not available" with EOPNOTSUPP (write(2) fails with ENOTSUP).
+      fail(ctx, ctx.offset, 'NOSUP_BTFARG', 'ENOTSUP');
     default:
       if (isAlpha(arg[0]) || arg[0] === '_') fail(ctx, ctx.offset, 'NOSUP_BTFARG');
   }
   if (code[pc.i].op === 'NOP') fail(ctx, ctx.offset, 'BAD_FETCH_ARG');
+}
+
+/** An IMM or FOFFS instruction: the 64-bit value, also as int32 halves for the fetch at a hit. */
+function immInsn(op: 'IMM' | 'FOFFS', v: bigint): FetchInsn {
+  return { op, imm: v, lo: Number(BigInt.asIntN(32, v)), hi: Number(BigInt.asIntN(32, v >> 32n)) };
 }
 
 /** `$`-variables (parse_probe_vars). */

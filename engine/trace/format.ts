@@ -4,6 +4,7 @@
 
 import { toByteString } from './kstr';
 import type { EventDef } from './model';
+import { ByteOut } from './bytes';
 
 /** The line `cat uprobe_events` shows for an event (without the newline). */
 export function definitionText(ev: EventDef): string {
@@ -38,18 +39,51 @@ export interface TraceRecord {
   args: string;
 }
 
-const hex = (n: number | undefined) => (n ?? 0).toString(16);
+const lineOut = new ByteOut(256);
 
 /** One line of the `trace` file, byte-identical to the kernel's (no trailing newline). */
 export function formatTraceLine(rec: TraceRecord): string {
-  const us = Math.round(rec.ts * 1e6);
-  const secs = Math.floor(us / 1e6), usec = us - secs * 1e6;
-  const comm = toByteString(rec.comm);
-  const head = `${comm.padStart(16)}-${String(rec.pid).padEnd(7)} [${String(rec.cpu).padStart(3, '0')}] ${rec.flags}`
-    + ` ${String(secs).padStart(5)}.${String(usec).padStart(6, '0')}: `;
-  const name = toByteString(rec.ev.event);
-  const where = rec.ev.isReturn ? `(0x${hex(rec.ret)} <- 0x${hex(rec.func)})` : `(0x${hex(rec.ip)})`;
-  return `${head}${name}: ${where}${rec.args}`;
+  const out = lineOut;
+  out.pos = 0;
+  writeTaskHead(out, toByteString(rec.comm), rec.pid, rec.cpu, rec.flags);
+  writeTimestamp(out, Math.round(rec.ts * 1e6));
+  out.latin1(toByteString(rec.ev.event));
+  out.latin1(': (0x');
+  if (rec.ev.isReturn) {
+    out.hexNum(rec.ret ?? 0);
+    out.latin1(' <- 0x');
+    out.hexNum(rec.func ?? 0);
+  } else {
+    out.hexNum(rec.ip ?? 0);
+  }
+  out.byte(41); // ')'
+  out.latin1(rec.args);
+  return out.toLatin1();
+}
+
+/** '%16s-%-7d [%03d] FLAGS' for a task (comm is a byte string). */
+export function writeTaskHead(out: ByteOut, comm: string, pid: number, cpu: number, flags: string): void {
+  out.fill(32, 16 - comm.length);
+  out.latin1(comm);
+  out.byte(45); // '-'
+  const p0 = out.pos;
+  out.dec(pid);
+  out.fill(32, 7 - (out.pos - p0));
+  out.latin1(' [');
+  out.decPad(cpu, 3);
+  out.latin1('] ');
+  out.latin1(flags);
+}
+
+/** ' %5lu.%06lu: ' for a timestamp in microseconds. */
+export function writeTimestamp(out: ByteOut, us: number): void {
+  const secs = Math.floor(us / 1e6);
+  out.byte(32);
+  out.decPad(secs, 5, 32);
+  out.byte(46); // '.'
+  out.decPad(us - secs * 1e6, 6);
+  out.byte(58); // ':'
+  out.byte(32);
 }
 
 export interface ProfileRow {

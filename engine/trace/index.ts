@@ -19,6 +19,11 @@
 //   kernel copies string and char arguments' bytes verbatim (including control bytes and NUL).
 //   captureArgs() returns null when the kernel would drop the event (record larger than the ring
 //   buffer takes); formatArgs() always returns the text.
+// - The hit path is split as the kernel splits it: fetchRecord() stores an event's binary record (like
+//   the ring buffer's), printRecord() prints one later; TraceBatch keeps records of many hits and prints
+//   them in batches (the CLI's trace output). No BigInt at a hit: 64-bit values are int32 halves.
+// - parseCommand() also takes bytes (Uint8Array): exactly what write(2) gives the kernel, so any byte
+//   value, e.g. Latin-1 0xa0 (white space to the kernel), is seen as the kernel sees it.
 // - formatProfile ignores `misses`: this kernel's uprobe_profile prints only the hit count.
 // - TraceError adds `errno` (what write(2) fails with) and `logged`: some refusals leave no error_log
 //   entry (unknown probe letter or missing ':OFFSET' -> code NOT_A_UPROBE; bad deletion syntax ->
@@ -37,8 +42,10 @@ export { parseCommand } from './parse';
 export type { ParseOptions } from './parse';
 export { TraceError, ERROR_TEXT } from './errors';
 export type { FetchContext } from './fetch';
-export { formatArgs, captureArgs, resetScratch, RB_MAX_PAYLOAD } from './fetch';
+export { formatArgs, captureArgs, resetScratch, RB_MAX_PAYLOAD, fetchRecord, recordDropped, scratchRecord, printRecord } from './fetch';
 export { formatTraceLine, formatProfile, definitionText, UPROBE_TRACE_FLAGS } from './format';
+export { TraceBatch, TRACE_CHUNK } from './batch';
+export { ByteOut } from './bytes';
 export type { TraceRecord, ProfileRow } from './format';
 export { checkRegistration, deleteMatches } from './registry';
 export type { RegisterOptions } from './registry';

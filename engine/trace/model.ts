@@ -11,10 +11,12 @@ export type FetchInsn =
   | { op: 'STACK'; n: number }            // n-th word above the stack pointer
   | { op: 'STACKP' }                      // the stack pointer
   | { op: 'RETVAL' }                      // rax
-  | { op: 'IMM'; imm: bigint }            // immediate (also @ADDR)
+  // immediate (also @ADDR); lo/hi are imm's int32 halves
+  | { op: 'IMM'; imm: bigint; lo: number; hi: number }
   | { op: 'COMM' }                        // the task's comm
   | { op: 'DATA'; data: string }          // immediate string (lives in kernel memory)
-  | { op: 'FOFFS'; imm: bigint }          // file offset, translated against the probed address
+  // file offset, translated against the probed address; lo/hi: halves of imm - the probe's file offset
+  | { op: 'FOFFS'; imm: bigint; lo: number; hi: number }
   // stage 2: dereference (offset is the kernel's 32-bit int)
   | { op: 'DEREF' | 'UDEREF'; offset: number }
   // stage 3: store into the record
@@ -64,6 +66,26 @@ export interface EventDef {
   definition: string;
   /** The command's words (byte strings), kept to place carets for later registration errors. */
   argv: string[];
+  /** How hits of this event are fetched and printed, worked out on the first hit (see fetch.ts). */
+  plan?: EventPlan;
+}
+
+/**
+ * An event's arguments prepared for hits: the shortcut for plain register arguments and the print
+ * format cut into constant bytes and values (value i is printed between consts[i] and consts[i + 1]).
+ */
+export interface EventPlan {
+  /** Bytes of the record header before the arguments (trace_entry and the address fields). */
+  esize: number;
+  /** Some argument is a string (stored after the fixed part). */
+  dynamic: boolean;
+  /** Per argument: the register number when it is just `%REG` stored raw, else -1. */
+  fastReg: Int32Array;
+  consts: Uint8Array[];
+  /** Per printed value: how (PK_*), where in the record, how many bytes. */
+  kinds: Int32Array;
+  offs: Int32Array;
+  sizes: Int32Array;
 }
 
 export type Command =

@@ -19,14 +19,22 @@ export interface ParseOptions {
   fileExists?(path: string): boolean | 'notregular';
 }
 
-/** Parse one line of `uprobe_events` input. Throws TraceError for every line the kernel refuses. */
-export function parseCommand(line: string, opts: ParseOptions = {}): Command {
-  let raw = toByteString(line);
+/**
+ * Parse one line of `uprobe_events` input. Throws TraceError for every line the kernel refuses.
+ *
+ * A JS string is taken as text and seen as its UTF-8 bytes (what `echo` in a UTF-8 shell writes). Given
+ * bytes instead, they are parsed exactly as write(2) hands them to the kernel, any byte value included
+ * (Latin-1 0xa0 is white space to the kernel); the names, paths and error commands that come back are
+ * then byte strings (one char per byte), like error_log read as latin1.
+ */
+export function parseCommand(line: string | Uint8Array, opts: ParseOptions = {}): Command {
+  const bytes = typeof line !== 'string';
+  let raw = bytes ? Buffer.from(line.buffer, line.byteOffset, line.byteLength).toString('latin1') : toByteString(line);
   // The kernel cuts each written line at its first '#'.
   const hash = raw.indexOf('#');
   if (hash >= 0) raw = raw.slice(0, hash);
   const argv = argvSplit(raw);
-  const display = (s: string) => fromByteString(s);
+  const display = bytes ? (s: string) => s : (s: string) => fromByteString(s);
   if (raw[0] === '-') return parseDelete(argv, display);
   if (argv.length === 0) return { kind: 'none' };
   return { kind: 'add', ev: parseAdd(argv, display, opts) };
@@ -70,7 +78,7 @@ function parseAdd(argv: string[], display: (s: string) => string, opts: ParseOpt
   const filename = place.slice(0, colon);
   let arg = place.slice(colon + 1);
   let argStart = colon + 1;
-  const exists = opts.fileExists ? opts.fileExists(display(filename)) : true;
+  const exists = opts.fileExists ? opts.fileExists(fromByteString(filename)) : true;
   if (exists === false) throw log.error(0, 'FILE_NOT_FOUND', 'ENOENT');
   if (exists === 'notregular') throw log.error(0, 'NO_REGULAR_FILE');
 
@@ -114,6 +122,16 @@ function parseAdd(argv: string[], display: (s: string) => string, opts: ParseOpt
   for (let i = 0; i + 2 < argv.length; i++) {
     log.index = i + 2;
     args.push(parseProbeArg(argv[i + 2], i, args, isReturn, log, size));
+  }
+
+  // @+OFFSET is fetched as probed address + (OFFSET - probe offset): keep that difference's halves.
+  for (const a of args) {
+    for (const c of a.code) {
+      if (c.op !== 'FOFFS') continue;
+      const d = BigInt.asUintN(64, c.imm - offset);
+      c.lo = Number(BigInt.asIntN(32, d));
+      c.hi = Number(BigInt.asIntN(32, d >> 32n));
+    }
   }
 
   const ev: EventDef = {

@@ -7,10 +7,14 @@ import * as path from 'node:path';
 import type { Process } from '../linux/process';
 import { fileIdent } from '../linux/files';
 import { UserError } from '../errors';
+import { PAGE_SIZE } from '../memory';
 import { Uprobes } from './uprobes';
 import type { Uprobe } from './uprobe';
 import type { UprobeConsumer } from './types';
-import { parseCommand, formatArgs, formatTraceLine, formatProfile, TraceError, EventDef, FetchContext, checkRegistration, deleteMatches, UPROBE_TRACE_FLAGS } from '../trace';
+import {
+  parseCommand, formatArgs, formatTraceLine, formatProfile, TraceError, EventDef, FetchContext, checkRegistration, deleteMatches,
+  UPROBE_TRACE_FLAGS, TraceBatch, fetchRecord, scratchRecord,
+} from '../trace';
 
 export interface TraceRecord {
   /** The line as the kernel's `trace` file shows it. */
@@ -34,11 +38,58 @@ export interface TraceEvent {
   consumer: UprobeConsumer;
   hits: number;
   hostPath: string;
+  /** The event's id in the TraceBatch, when lines go to one. */
+  batchId: number;
+}
+
+// The trace clock: CLOCK_MONOTONIC, what the kernel's "local" clock counts (time since boot), read as
+// process.hrtime() (the cheapest reading Node offers; no BigInt). Microseconds are truncated, as the
+// kernel truncates nanoseconds when it prints a timestamp.
+
+/** Microseconds on the trace clock. */
+export function traceClockUs(): number {
+  const t = process.hrtime();
+  return t[0] * 1e6 + Math.floor(t[1] / 1e3);
 }
 
 /** Seconds on the trace clock (the kernel's "local" clock counts from boot, like CLOCK_MONOTONIC). */
 export function traceClock(): number {
-  return Number(process.hrtime.bigint() / 1000n) / 1e6;
+  return traceClockUs() / 1e6;
+}
+
+/**
+ * What the fetch arguments read at a hit: the task's registers and memory, live. One per process, reused
+ * for every hit (nothing is allocated per hit).
+ */
+class HitContext implements FetchContext {
+  rip = 0;
+  isReturn = false;
+  funcAddr?: number = undefined;
+  retAddr?: number = undefined;
+  constructor(private readonly p: Process) {}
+  get r(): Int32Array { return this.p.cpu.r; }
+  get flags(): number { return this.p.cpu.f.get(); }
+  get comm(): string { return this.p.comm; }
+  read8(a: number): number { const b = this.p.mem.peek(a, 1); if (!b) throw new Error('fault'); return b[0]; }
+  readBytes(a: number, n: number): Uint8Array { const b = this.p.mem.peek(a, n); if (!b) throw new Error('fault'); return b; }
+  /** As readBytes (any mapped page, whatever its protection), without allocating. */
+  readInto(a: number, n: number, dest: Uint8Array, at: number): boolean {
+    const mem = this.p.mem;
+    try {
+      while (n > 0) {
+        const pg = mem.page(a);
+        if (!pg) return false;
+        const off = a & (PAGE_SIZE - 1);
+        const k = Math.min(n, PAGE_SIZE - off);
+        const src = pg.u8;
+        for (let i = 0; i < k; i++) dest[at + i] = src[off + i];
+        a += k; at += k; n -= k;
+      }
+      return true;
+    } catch {
+      return false; // e.g. the memory cap refused to materialise the page
+    }
+  }
 }
 
 export class TraceUprobes {
@@ -46,8 +97,20 @@ export class TraceUprobes {
   /** Flags column for lines written from task context on this machine's kernel. */
   flags = UPROBE_TRACE_FLAGS;
   cpuNo = 0;
+  private readonly sink: TraceSink | null;
+  private readonly batch: TraceBatch | null;
+  private readonly contexts = new WeakMap<Process, HitContext>();
+  private lastP: Process | null = null;
+  private lastCtx: HitContext | null = null;
 
-  constructor(readonly uprobes: Uprobes, private sink: TraceSink, private cwd = process.cwd()) {}
+  /**
+   * Lines go to `sink` one record at a time, or, given a TraceBatch, are recorded raw and printed by it
+   * in batches (the caller flushes it).
+   */
+  constructor(readonly uprobes: Uprobes, sink: TraceSink | TraceBatch, private cwd = process.cwd()) {
+    this.sink = sink instanceof TraceBatch ? null : sink;
+    this.batch = sink instanceof TraceBatch ? sink : null;
+  }
 
   /**
    * Apply one `uprobe_events` line (p:, r:, -:). Errors are the kernel's, rendered in one TraceError.
@@ -77,22 +140,16 @@ export class TraceUprobes {
       sameFile: (a, b) => { try { return fileIdent(path.resolve(this.cwd, a)) === fileIdent(path.resolve(this.cwd, b)); } catch { return a === b; } },
     });
     const hostPath = path.resolve(this.cwd, ev.path);
-    const te: TraceEvent = { ev, uprobe: null, consumer: null as unknown as UprobeConsumer, hits: 0, hostPath };
-    const record = (p: Process, ctx: FetchContext, extra: { ip?: number; func?: number; ret?: number }): void => {
-      te.hits++;
-      const args = formatArgs(ev, ctx);
-      const ts = traceClock();
-      const line = formatTraceLine({ comm: p.comm, pid: p.pid, cpu: this.cpuNo, flags: this.flags, ts, ev, ...extra, args });
-      this.sink({ line, group: ev.group, event: ev.event, comm: p.comm, pid: p.pid, ts, ...extra, args });
-    };
+    const te: TraceEvent = { ev, uprobe: null, consumer: null as unknown as UprobeConsumer, hits: 0, hostPath,
+      batchId: this.batch ? this.batch.eventId(ev) : -1 };
     te.consumer = {
       name: `${ev.group}/${ev.event}`,
-      handler: ev.isReturn ? () => 0 : (_self, u, p) => {
-        record(p, this.context(p, u, false), { ip: p.cpu.rip });
+      handler: ev.isReturn ? () => 0 : (_self, _u, p) => {
+        this.record(te, p, p.cpu.rip, 0);
         return 0;
       },
-      retHandler: ev.isReturn ? (_self, u, p, func, ret) => {
-        record(p, this.context(p, u, true, func, ret), { func, ret });
+      retHandler: ev.isReturn ? (_self, _u, p, func, ret) => {
+        this.record(te, p, ret, func);
       } : undefined,
     };
     this.events.push(te);
@@ -118,19 +175,33 @@ export class TraceUprobes {
     for (const te of [...this.events].reverse()) this.enable(te);
   }
 
-  private context(p: Process, _u: Uprobe, isReturn: boolean, func?: number, ret?: number): FetchContext {
-    const mem = p.mem;
-    return {
-      r: p.cpu.r,
-      rip: p.cpu.rip,
-      flags: p.cpu.f.get(),
-      read8: (a: number) => { const b = mem.peek(a, 1); if (!b) throw new Error('fault'); return b[0]; },
-      readBytes: (a: number, n: number) => { const b = mem.peek(a, n); if (!b) throw new Error('fault'); return b; },
-      comm: p.comm,
-      isReturn,
-      funcAddr: func,
-      retAddr: ret,
-    };
+  /**
+   * One hit of an event: fetch its arguments and write its line. `where` is the probed address (entry)
+   * or the address returned to (return probe); `func` the probed function (return probe).
+   */
+  private record(te: TraceEvent, p: Process, where: number, func: number): void {
+    te.hits++;
+    const ev = te.ev;
+    let ctx = this.lastCtx;
+    if (p !== this.lastP || !ctx) {
+      ctx = this.contexts.get(p) ?? new HitContext(p);
+      this.contexts.set(p, ctx);
+      this.lastP = p; this.lastCtx = ctx;
+    }
+    ctx.rip = p.cpu.rip;
+    ctx.isReturn = ev.isReturn;
+    // (Entry probes never look at these: they keep whatever the last return probe left.)
+    if (ev.isReturn) { ctx.funcAddr = func; ctx.retAddr = where; }
+    if (this.batch) {
+      const len = fetchRecord(ev, ctx);
+      this.batch.add(te.batchId, p.comm, p.pid, this.cpuNo, this.flags, traceClockUs(), where, func, scratchRecord, len);
+      return;
+    }
+    const args = formatArgs(ev, ctx);
+    const ts = traceClock();
+    const extra = ev.isReturn ? { func, ret: where } : { ip: where };
+    const line = formatTraceLine({ comm: p.comm, pid: p.pid, cpu: this.cpuNo, flags: this.flags, ts, ev, ...extra, args });
+    this.sink!({ line, group: ev.group, event: ev.event, comm: p.comm, pid: p.pid, ts, ...extra, args });
   }
 
   profile(): string {

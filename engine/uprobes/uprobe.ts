@@ -7,7 +7,8 @@ import { arch_uprobe_analyze_insn, ArchUprobe, UprobeModel, UprobeRefused } from
 export const MAX_UINSN_BYTES = 16;
 
 export class Uprobe {
-  readonly consumers: UprobeConsumer[] = [];
+  /** Newest first. Replaced (never changed in place) when a consumer comes or goes. */
+  consumers: readonly UprobeConsumer[] = [];
   /** The analysed instruction (UPROBE_COPY_INSN done), or why it cannot be probed. */
   arch: ArchUprobe | null = null;
   refused: string | null = null;

@@ -6,7 +6,8 @@
 //        -> TIF_UPROBE -> handle_singlestep -> arch_uprobe_post_xol -> slot freed, signals recalculated.
 //
 // Every phase emits an event and, when `pauseBetweenPhases` is on, stops the CPU so that a debugger can
-// show it.
+// show it. Phase events are only built when a listener asked for them: a hit nobody watches costs no
+// allocation here.
 
 import type { Process } from '../linux/process';
 import type { Vma } from '../memory';
@@ -19,6 +20,7 @@ import { UprobeConsumer, UprobeEvent, UPROBE_HANDLER_REMOVE, UTASK_RUNNING, UTAS
 import { ArchUprobeTask, arch_uprobe_abort_xol, arch_uprobe_post_xol, arch_uprobe_pre_xol, arch_uprobe_skip_sstep, arch_uretprobe_hijack_return_addr } from './x86';
 import type { UprobeModel } from './arch';
 import { checkInsnBoundary } from './boundary';
+import { GPR_NAMES } from '../cpu/regs';
 
 export const MAX_URETPROBE_DEPTH = 64;
 
@@ -44,10 +46,12 @@ export class UprobeTask {
 
 /** What one attached process holds: installed breakpoints, the XOL area, the task. */
 export class UprobeMm {
-  /** vaddr -> uprobe, for every int3 we wrote. */
-  readonly installed = new Map<number, Uprobe>();
+  /** vaddr -> uprobe, for every int3 we wrote (shared with the parent while a CLONE_VM child shares its memory). */
+  installed = new Map<number, Uprobe>();
   xol: XolArea | null = null;
-  readonly utask = new UprobeTask();
+  utask = new UprobeTask();
+  /** The parent's, while this (CLONE_VM) process shares its memory. */
+  sharedWith: UprobeMm | null = null;
   constructor(public readonly p: Process) {}
 }
 
@@ -63,6 +67,10 @@ export class Uprobes {
   readonly uprobes: Uprobe[] = [];
   readonly mms = new Map<Process, UprobeMm>();
   private listeners: ((e: UprobeEvent) => void)[] = [];
+  /** Listeners that want the phases of every hit (not only install, remove, refused). */
+  private phaseListeners: ((e: UprobeEvent) => void)[] = [];
+  /** Someone listens to phases: build and emit the per-hit events. */
+  private phases = false;
   /** Stop the CPU after each phase of a hit (the debugger's XOL stepping). */
   pauseBetweenPhases = false;
 
@@ -71,12 +79,27 @@ export class Uprobes {
     this.unsafe = opts.unsafe ?? false;
   }
 
-  on(l: (e: UprobeEvent) => void): () => void {
-    this.listeners.push(l);
-    return () => { this.listeners = this.listeners.filter(x => x !== l); };
+  /**
+   * Listen to uprobes events. By default every event, including each phase of each hit; with
+   * `{ phases: false }` only install, remove and refused (then hits cost the listener nothing).
+   */
+  on(l: (e: UprobeEvent) => void, opts: { phases?: boolean } = {}): () => void {
+    const phases = opts.phases ?? true;
+    this.listeners = [...this.listeners, l];
+    if (phases) this.phaseListeners = [...this.phaseListeners, l];
+    this.phases = this.phaseListeners.length > 0;
+    return () => {
+      this.listeners = this.listeners.filter(x => x !== l);
+      this.phaseListeners = this.phaseListeners.filter(x => x !== l);
+      this.phases = this.phaseListeners.length > 0;
+    };
   }
 
+  /** Install, remove, refused: to every listener. */
   private emit(e: UprobeEvent): void { for (const l of this.listeners) l(e); }
+
+  /** A phase of a hit: to the listeners that want phases (callers check `this.phases` first). */
+  private emitPhase(e: UprobeEvent): void { for (const l of this.phaseListeners) l(e); }
 
   // ---- registration ---------------------------------------------------------------------------
 
@@ -96,8 +119,9 @@ export class Uprobes {
       u = new Uprobe(ident, path, offset);
       this.uprobes.push(u);
     }
-    // New consumers go first, as the kernel links them (so its trace lists them in reverse order).
-    u.consumers.unshift(uc);
+    // New consumers go first, as the kernel links them (so its trace lists them in reverse order). The
+    // list is replaced, never changed in place, so a hit can walk it while a handler (un)registers.
+    u.consumers = [uc, ...u.consumers];
     for (const mm of this.mms.values()) {
       for (const v of mm.p.mem.vmas) {
         const va = this.vaddrIn(v, u);
@@ -109,8 +133,7 @@ export class Uprobes {
 
   /** uprobe_unregister: remove a consumer; the last one removes the breakpoints. */
   unregister(u: Uprobe, uc: UprobeConsumer): void {
-    const k = u.consumers.indexOf(uc);
-    if (k >= 0) u.consumers.splice(k, 1);
+    if (u.consumers.includes(uc)) u.consumers = u.consumers.filter(c => c !== uc);
     for (const mm of this.mms.values()) {
       for (const [va, x] of mm.installed) {
         if (x !== u) continue;
@@ -146,7 +169,7 @@ export class Uprobes {
     if (u.refused) {
       this.emit({ type: 'refused', uprobe: u, reason: u.refused });
       if (fromRegister) {
-        u.consumers.length = 0;
+        u.consumers = [];
         this.uprobes.splice(this.uprobes.indexOf(u), 1);
         throw new UserError(`cannot probe ${u.label}: ${u.refused}`);
       }
@@ -177,16 +200,74 @@ export class Uprobes {
 
   /** Hook a process: die notifiers, return-to-user work, signal holding, mmap-time installation. */
   attach(p: Process): UprobeMm {
-    const mm = new UprobeMm(p);
+    const mm = this.hook(new UprobeMm(p), true, false);
+    for (const v of p.mem.vmas) this.uprobe_mmap(mm, v);
+    return mm;
+  }
+
+  /**
+   * Follow a process: `hookMem` for its own memory's mappings; `forget` drops its state when it exits (a
+   * process followed from a fork; one attached explicitly stays inspectable after it ends).
+   */
+  private hook(mm: UprobeMm, hookMem: boolean, forget: boolean): UprobeMm {
+    const p = mm.p;
     this.mms.set(p, mm);
-    p.cpu.addDieNotifier((cpu, ev) => this.arch_uprobe_exception_notify(mm, cpu, ev));
+    const notifier = (cpu: Cpu, ev: number): number => this.arch_uprobe_exception_notify(mm, cpu, ev);
+    p.cpu.addDieNotifier(notifier);
     p.uprobeNotifyResume = () => this.uprobe_notify_resume(mm);
     p.signalFilter = (_p, sig) => !this.uprobe_deny_signal(mm, sig);
     p.onFault = () => { if (mm.utask.activeUprobe) mm.utask.autask.trapNrIsUprobe = false; };
-    const prevOnMap = p.mem.onMap;
-    p.mem.onMap = (v) => { prevOnMap(v); this.uprobe_mmap(mm, v); };
-    for (const v of p.mem.vmas) this.uprobe_mmap(mm, v);
+    if (hookMem) this.hookMmap(mm);
+    p.listeners.push({
+      fork: (child, sharedVm) => this.uprobe_dup(mm, child, sharedVm),
+      exec: () => {
+        // A new mm: no breakpoints, no XOL area, a fresh task (mm_release frees the utask); the new CPU
+        // gets the notifier, and the new image's mappings get the probes (uprobe_mmap).
+        this.leaveShared(mm);
+        mm.installed = new Map();
+        mm.xol = null;
+        mm.utask = new UprobeTask();
+        p.cpu.addDieNotifier(notifier);
+        this.hookMmap(mm);
+        for (const v of p.mem.vmas) this.uprobe_mmap(mm, v);
+      },
+      exit: () => { this.leaveShared(mm); if (forget) this.mms.delete(p); },
+    });
     return mm;
+  }
+
+  private hookMmap(mm: UprobeMm): void {
+    const prevOnMap = mm.p.mem.onMap;
+    mm.p.mem.onMap = (v) => { prevOnMap(v); this.uprobe_mmap(mm, v); };
+  }
+
+  /**
+   * fork (uprobe_dup_mmap, uprobe_copy_process): the child's memory is a copy, int3 bytes included, so it
+   * starts with its parent's breakpoints; the XOL area is not copied, but pending return probes are, with
+   * a new XOL page for their trampoline. A CLONE_VM child shares the breakpoints and XOL area.
+   */
+  private uprobe_dup(parent: UprobeMm, child: Process, sharedVm: boolean): void {
+    const mm = new UprobeMm(child);
+    if (sharedVm) {
+      mm.installed = parent.installed;
+      mm.xol = parent.xol;
+      mm.sharedWith = parent;
+    } else {
+      mm.installed = new Map(parent.installed);
+      const ris = parent.utask.returnInstances;
+      if (ris.length && this.model === 'current') {
+        mm.utask.returnInstances = ris.map(r => ({ ...r }));
+        mm.utask.depth = parent.utask.depth;
+        mm.xol = new XolArea(child.mem, true);
+      }
+    }
+    this.hook(mm, !sharedVm, true);
+  }
+
+  /** A CLONE_VM child lets go of its parent's memory: an XOL area it created stays the parent's. */
+  private leaveShared(mm: UprobeMm): void {
+    if (mm.sharedWith && !mm.sharedWith.xol) mm.sharedWith.xol = mm.xol;
+    mm.sharedWith = null;
   }
 
   /** uprobe_mmap: install the probes of a file when a process maps it. Analysis failures are silent here. */
@@ -214,7 +295,7 @@ export class Uprobes {
       if (!t.activeUprobe) return NOTIFY_DONE;
       t.state = UTASK_SSTEP_ACK;
       t.phase = 'single-step';
-      this.emit({ type: 'single-step', uprobe: t.activeUprobe, ip: cpu.rip });
+      if (this.phases) this.emitPhase({ type: 'single-step', uprobe: t.activeUprobe, ip: cpu.rip });
       cpu.tif |= TIF_UPROBE;
       return NOTIFY_STOP;
     }
@@ -229,7 +310,7 @@ export class Uprobes {
   /** uprobe_notify_resume */
   private uprobe_notify_resume(mm: UprobeMm): void {
     const t = mm.utask;
-    if (t.pendingXol) { const { uprobe, vaddr } = t.pendingXol; t.pendingXol = null; this.afterHandlers(mm, uprobe, vaddr); return; }
+    if (t.pendingXol !== null) { const { uprobe, vaddr } = t.pendingXol; t.pendingXol = null; this.afterHandlers(mm, uprobe, vaddr); return; }
     if (t.activeUprobe) this.handle_singlestep(mm); else this.handle_swbp(mm);
   }
 
@@ -237,7 +318,7 @@ export class Uprobes {
   private handle_swbp(mm: UprobeMm): void {
     const cpu = mm.p.cpu;
     const bpVaddr = cpu.rip - 1;
-    if (mm.xol && this.model === 'current' && bpVaddr === mm.xol.trampolineVaddr) { this.handle_trampoline(mm); return; }
+    if (mm.xol !== null && this.model === 'current' && bpVaddr === mm.xol.vaddr) { this.handle_trampoline(mm); return; }
     const u = mm.installed.get(bpVaddr);
     if (!u) {
       // Not ours: the program's own int3 gets its SIGTRAP; a probe removed meanwhile is retried.
@@ -250,7 +331,7 @@ export class Uprobes {
     cpu.rip = bpVaddr;
     u.hits++;
     mm.utask.phase = 'hit';
-    this.emit({ type: 'hit', uprobe: u, vaddr: bpVaddr });
+    if (this.phases) this.emitPhase({ type: 'hit', uprobe: u, vaddr: bpVaddr });
     this.handler_chain(mm, u, bpVaddr);
     mm.utask.phase = 'handlers';
     if (cpu.exited) return;
@@ -269,8 +350,10 @@ export class Uprobes {
     const kind = arch_uprobe_skip_sstep(a, cpu, bpVaddr);
     if (kind) {
       mm.utask.phase = 'emulate';
-      this.emit({ type: 'emulate', uprobe: u, kind, ipBefore: bpVaddr, ipAfter: cpu.rip });
-      this.emit({ type: 'resume', ip: cpu.rip });
+      if (this.phases) {
+        this.emitPhase({ type: 'emulate', uprobe: u, kind, ipBefore: bpVaddr, ipAfter: cpu.rip });
+        this.emitPhase({ type: 'resume', ip: cpu.rip });
+      }
       this.pause(mm);
       mm.utask.phase = 'idle';
       mm.utask.stepPhases = false;
@@ -283,11 +366,14 @@ export class Uprobes {
   private handler_chain(mm: UprobeMm, u: Uprobe, bpVaddr: number): void {
     let remove = UPROBE_HANDLER_REMOVE;
     let needPrep = false;
-    for (const uc of [...u.consumers]) {
+    // The list as it is now: (un)registering replaces u.consumers and leaves this one alone.
+    const consumers = u.consumers;
+    for (let k = 0; k < consumers.length; k++) {
+      const uc = consumers[k];
       let rc = 0;
       if (uc.handler) {
         rc = uc.handler(uc, u, mm.p);
-        this.emit({ type: 'handler', uprobe: u, consumer: uc.name, result: rc });
+        if (this.phases) this.emitPhase({ type: 'handler', uprobe: u, consumer: uc.name, result: rc });
       }
       if (uc.retHandler) needPrep = true;
       remove &= rc;
@@ -308,11 +394,16 @@ export class Uprobes {
     mm.xol.copy(slot, a.slotImage);
     const t = mm.utask;
     t.xolVaddr = slotAddr; t.vaddr = bpVaddr; t.slot = slot;
-    const r = arch_uprobe_pre_xol(a, t.autask, cpu, bpVaddr, slotAddr);
+    const scratchBefore = a.ripRel && this.phases ? cpu.get(a.ripRel.scratchReg) : 0;
+    arch_uprobe_pre_xol(a, t.autask, cpu, bpVaddr, slotAddr);
     t.activeUprobe = u;
     t.state = UTASK_SSTEP;
     t.phase = 'pre_xol';
-    this.emit({ type: 'pre_xol', uprobe: u, slot, slotAddr, origBytes: a.insn, slotBytes: a.slotInsn, fixups: a.fixupNames, scratch: r.scratch });
+    if (this.phases) {
+      const scratch = a.ripRel
+        ? { reg: GPR_NAMES[a.ripRel.scratchReg], saved: scratchBefore, loaded: cpu.get(a.ripRel.scratchReg) } : undefined;
+      this.emitPhase({ type: 'pre_xol', uprobe: u, slot, slotAddr, origBytes: a.insn, slotBytes: a.slotInsn, fixups: a.fixupNames, scratch });
+    }
     this.pause(mm);
   }
 
@@ -325,14 +416,14 @@ export class Uprobes {
     let sigill = false, sigtrap = false;
     if (t.state === UTASK_SSTEP_ACK) {
       const ipAfterStep = cpu.rip;
-      const r = arch_uprobe_post_xol(a, t.autask, cpu, t.vaddr, t.xolVaddr);
-      sigtrap = r.sigtrap;
+      const changes = this.phases ? [] : null;
+      sigtrap = arch_uprobe_post_xol(a, t.autask, cpu, t.vaddr, t.xolVaddr, changes);
       t.phase = 'post_xol';
-      this.emit({ type: 'post_xol', uprobe: u, slot: t.slot, ipAfterStep, changes: r.changes, ip: cpu.rip });
+      if (changes) this.emitPhase({ type: 'post_xol', uprobe: u, slot: t.slot, ipAfterStep, changes, ip: cpu.rip });
     } else if (t.state === UTASK_SSTEP_TRAPPED) {
       arch_uprobe_abort_xol(a, t.autask, cpu, t.vaddr);
       t.phase = 'abort';
-      this.emit({ type: 'abort', uprobe: u, reason: 'the instruction trapped or a fatal signal arrived', ip: cpu.rip });
+      if (this.phases) this.emitPhase({ type: 'abort', uprobe: u, reason: 'the instruction trapped or a fatal signal arrived', ip: cpu.rip });
     } else {
       sigill = true;
     }
@@ -344,7 +435,7 @@ export class Uprobes {
     if (mm.p.sig.hasDeliverable()) cpu.tif |= TIF_SIGPENDING;
     if (sigill) mm.p.signal(cpu, SIGILL, 0, cpu.rip, 'uprobe: failed to execute the probed instruction');
     if (sigtrap) mm.p.signal(cpu, SIGTRAP, 1, cpu.rip, '');
-    this.emit({ type: 'resume', ip: cpu.rip });
+    if (this.phases) this.emitPhase({ type: 'resume', ip: cpu.rip });
     this.pause(mm);
     t.phase = 'idle';
     t.stepPhases = false;
@@ -362,8 +453,8 @@ export class Uprobes {
     if (sig === SIGKILL || trapped) {
       t.state = UTASK_SSTEP_TRAPPED;
       mm.p.cpu.tif |= TIF_UPROBE;
-    } else {
-      this.emit({ type: 'signal-held', sig });
+    } else if (this.phases) {
+      this.emitPhase({ type: 'signal-held', sig });
     }
     return true;
   }
@@ -392,7 +483,7 @@ export class Uprobes {
       chained = true;
     }
     t.returnInstances.push({ uprobe: u, func, origRet: orig, stack: cpu.get(4), chained });
-    this.emit({ type: 'uretprobe-hijack', uprobe: u, func, orig, trampoline: tramp });
+    if (this.phases) this.emitPhase({ type: 'uretprobe-hijack', uprobe: u, func, orig, trampoline: tramp });
   }
 
   /** handle_trampoline: the probed function returned into the trampoline. */
@@ -406,10 +497,12 @@ export class Uprobes {
     if (!ri) { mm.p.signal(cpu, 11, 0, 0, 'uprobe: no return instance'); return; }
     for (;;) {
       cpu.rip = ri.origRet;
-      for (const uc of [...ri.uprobe.consumers]) {
+      const consumers = ri.uprobe.consumers;
+      for (let k = 0; k < consumers.length; k++) {
+        const uc = consumers[k];
         if (uc.retHandler) uc.retHandler(uc, ri.uprobe, mm.p, ri.func, ri.origRet);
       }
-      this.emit({ type: 'uretprobe', uprobe: ri.uprobe, func: ri.func, ret: ri.origRet });
+      if (this.phases) this.emitPhase({ type: 'uretprobe', uprobe: ri.uprobe, func: ri.func, ret: ri.origRet });
       if (!ri.chained) break;
       const next = t.returnInstances.pop();
       if (!next) break;

@@ -7,6 +7,7 @@ import type { Cpu } from '../cpu/cpu';
 import { TF } from '../cpu/flags';
 import { GPR_NAMES, RSP } from '../cpu/regs';
 import type { ArchUprobe } from './arch';
+import { UPROBE_FIX_CALL, UPROBE_FIX_IP, UPROBE_FIX_SETF } from './arch/types';
 import type { FixupChange } from './types';
 
 /** Per-task arch state (struct arch_uprobe_task). */
@@ -18,7 +19,8 @@ export class ArchUprobeTask {
   trapNrIsUprobe = false;
 }
 
-function has(a: ArchUprobe, name: string): boolean { return a.fixupNames.includes(name); }
+/** The fixup bits (same values in both eras for IP, CALL and SETF). */
+const FIX_IP = UPROBE_FIX_IP, FIX_CALL = UPROBE_FIX_CALL, FIX_SETF = UPROBE_FIX_SETF;
 
 /**
  * arch_uprobe_skip_sstep: emulate the instruction if the analysis said it can be (today's branch, nop
@@ -48,73 +50,69 @@ export function arch_uprobe_skip_sstep(a: ArchUprobe, cpu: Cpu, vaddr: number): 
   return null;
 }
 
-export interface PreXolResult { scratch?: { reg: string; saved: number; loaded: number } }
-
 /** arch_uprobe_pre_xol: scratch register for a RIP-relative operand, ip into the slot, TF on. */
-export function arch_uprobe_pre_xol(a: ArchUprobe, t: ArchUprobeTask, cpu: Cpu, vaddr: number, slotAddr: number): PreXolResult {
-  const res: PreXolResult = {};
-  if (a.ripRel) {
-    const r = a.ripRel.scratchReg;
+export function arch_uprobe_pre_xol(a: ArchUprobe, t: ArchUprobeTask, cpu: Cpu, vaddr: number, slotAddr: number): void {
+  const rr = a.ripRel;
+  if (rr) {
+    const r = rr.scratchReg;
     t.savedScratch = cpu.r[2 * r]; t.savedScratchHi = cpu.r[2 * r + 1];
-    const saved = cpu.get(r);
-    const v = a.ripRel.scratchValue(vaddr);
-    cpu.set(r, v);
-    res.scratch = { reg: GPR_NAMES[r], saved, loaded: v };
+    cpu.set(r, rr.scratchValue(vaddr));
   }
   t.trapNrIsUprobe = true;
   cpu.rip = slotAddr;
   t.savedTf = (cpu.f.bits & TF) !== 0;
   cpu.f.bits |= TF;
-  return res;
 }
 
 /**
  * arch_uprobe_post_xol: undo the scratch register, correct ip (UPROBE_FIX_IP) and a call's return address
  * (UPROBE_FIX_CALL), keep TF if the stepped popf set it (UPROBE_FIX_SETF), else restore the task's TF.
- * Returns the changes made, for the views. `sigtrap` is set if the task was single-stepping itself.
+ * Each change made is appended to `changes` when one is given (for the views). Returns whether the task
+ * was single-stepping itself (a SIGTRAP is then due).
  */
-export function arch_uprobe_post_xol(a: ArchUprobe, t: ArchUprobeTask, cpu: Cpu, vaddr: number, slotAddr: number): { changes: FixupChange[]; sigtrap: boolean } {
-  const changes: FixupChange[] = [];
+export function arch_uprobe_post_xol(a: ArchUprobe, t: ArchUprobeTask, cpu: Cpu, vaddr: number, slotAddr: number,
+  changes: FixupChange[] | null = null): boolean {
+  const fix = a.fixups;
   t.trapNrIsUprobe = false;
   if (a.ripRel) {
     const r = a.ripRel.scratchReg;
-    const before = cpu.get(r);
+    const before = changes ? cpu.get(r) : 0;
     cpu.r[2 * r] = t.savedScratch; cpu.r[2 * r + 1] = t.savedScratchHi;
-    changes.push({ what: `restore %${GPR_NAMES[r]}`, before, after: cpu.get(r) });
+    if (changes) changes.push({ what: `restore %${GPR_NAMES[r]}`, before, after: cpu.get(r) });
   }
   if (a.model === '2012') {
     // 2012: the slot copy lost its 4-byte displacement, so the correction grows by 4 for it.
     let correction = vaddr - slotAddr;
     if (a.ripRel && correction) correction += a.len - a.slotInsn.length;
-    if (has(a, 'UPROBE_FIX_IP')) {
+    if (fix & FIX_IP) {
       const before = cpu.rip;
       cpu.rip = before + correction;
-      changes.push({ what: 'UPROBE_FIX_IP: ip += vaddr - slot', before, after: cpu.rip });
+      if (changes) changes.push({ what: 'UPROBE_FIX_IP: ip += vaddr - slot', before, after: cpu.rip });
     }
-    if (has(a, 'UPROBE_FIX_CALL')) {
+    if (fix & FIX_CALL) {
       const sp = cpu.get(RSP);
       const before = cpu.mem.readPtr(sp);
       cpu.mem.writePtr(sp, before + correction);
-      changes.push({ what: 'UPROBE_FIX_CALL: return address += vaddr - slot', before, after: before + correction });
+      if (changes) changes.push({ what: 'UPROBE_FIX_CALL: return address += vaddr - slot', before, after: before + correction });
     }
   } else {
-    if (has(a, 'UPROBE_FIX_IP')) {
+    if (fix & FIX_IP) {
       const before = cpu.rip;
       cpu.rip = before + (vaddr - slotAddr);
-      changes.push({ what: 'UPROBE_FIX_IP: ip += vaddr - slot', before, after: cpu.rip });
-    } else if (has(a, 'UPROBE_FIX_CALL')) {
+      if (changes) changes.push({ what: 'UPROBE_FIX_IP: ip += vaddr - slot', before, after: cpu.rip });
+    } else if (fix & FIX_CALL) {
       // Pop the return address that points into the slot and push the right one.
       const sp = cpu.get(RSP);
       const before = cpu.mem.readPtr(sp);
       cpu.mem.writePtr(sp, vaddr + a.len);
-      changes.push({ what: 'UPROBE_FIX_CALL: return address = vaddr + len', before, after: vaddr + a.len });
+      if (changes) changes.push({ what: 'UPROBE_FIX_CALL: return address = vaddr + len', before, after: vaddr + a.len });
     }
   }
-  if (has(a, 'UPROBE_FIX_SETF')) t.savedTf = true;
+  if (fix & FIX_SETF) t.savedTf = true;
   const tfBefore = (cpu.f.bits & TF) !== 0;
   if (!t.savedTf) cpu.f.bits &= ~TF;
-  if (tfBefore !== ((cpu.f.bits & TF) !== 0)) changes.push({ what: 'TF restored', before: 1, after: 0 });
-  return { changes, sigtrap: t.savedTf && !has(a, 'UPROBE_FIX_SETF') };
+  if (changes && tfBefore !== ((cpu.f.bits & TF) !== 0)) changes.push({ what: 'TF restored', before: 1, after: 0 });
+  return t.savedTf && !(fix & FIX_SETF);
 }
 
 /** arch_uprobe_abort_xol: the step did not happen (a fault or a fatal signal): back to the probe. */

@@ -2,7 +2,7 @@
 // on first use at TASK_SIZE - PAGE_SIZE and named [uprobes], split in 128-byte slots taken from a bitmap.
 // In the current model slot 0 holds the uretprobe trampoline.
 
-import type { Memory } from '../memory';
+import type { Memory, Page } from '../memory';
 import { PAGE_SIZE, PROT_EXEC, PROT_READ, TASK_SIZE } from '../memory';
 
 export const UPROBE_XOL_SLOT_BYTES = 128;
@@ -15,6 +15,12 @@ export class XolArea {
   /** bitmap of slots in use */
   readonly bitmap = new Uint8Array(XOL_SLOTS);
   slotCount = 0;
+  // For copy(): the page the slots live in, seen as words, and the last slot image asked for, as words.
+  private page: Page | null = null;
+  private pageWords: Int32Array | null = null;
+  private imageOf: Uint8Array | null = null;
+  private readonly image = new Uint8Array(UPROBE_XOL_SLOT_BYTES);
+  private readonly imageWords = new Int32Array(this.image.buffer);
 
   constructor(private mem: Memory, withTrampoline: boolean) {
     // get_unmapped_area with a hint of TASK_SIZE - PAGE_SIZE, falling back to any free page.
@@ -42,11 +48,36 @@ export class XolArea {
 
   slotOf(addr: number): number { return Math.floor((addr - this.vaddr) / UPROBE_XOL_SLOT_BYTES); }
 
-  /** Copy an instruction into a slot (arch_uprobe_copy_ixol). */
+  /**
+   * Copy an instruction into a slot (arch_uprobe_copy_ixol): `bytes`, then zeros to the end of the slot.
+   * When the slot already holds exactly these bytes (the same probe hit again) the write would change
+   * nothing, so it is not made: the page stays as it is and the CPU keeps its decoded instruction.
+   */
   copy(slot: number, bytes: Uint8Array): void {
+    const at = this.slotAddr(slot);
+    const page = this.mem.page(at);
+    if (page) {
+      if (page !== this.page) {
+        this.page = page;
+        const u8 = page.u8;
+        this.pageWords = u8.byteOffset % 4 === 0 ? new Int32Array(u8.buffer, u8.byteOffset, PAGE_SIZE / 4) : null;
+      }
+      if (bytes !== this.imageOf) {
+        this.image.fill(0);
+        this.image.set(bytes.subarray(0, UPROBE_XOL_SLOT_BYTES));
+        this.imageOf = bytes;
+      }
+      const pw = this.pageWords, iw = this.imageWords;
+      if (pw) {
+        const w0 = (at & (PAGE_SIZE - 1)) >> 2;
+        let same = true;
+        for (let k = 0; k < UPROBE_XOL_SLOT_BYTES / 4; k++) if (pw[w0 + k] !== iw[k]) { same = false; break; }
+        if (same) return;
+      }
+    }
     const fill = new Uint8Array(UPROBE_XOL_SLOT_BYTES);
     fill.set(bytes);
-    this.mem.poke(this.slotAddr(slot), fill);
+    this.mem.poke(at, fill);
   }
 
   free(slot: number): void {

@@ -6,3 +6,4 @@ import './time';
 import './signal';
 import './poll';
 import './fsinfo';
+import './tasks';

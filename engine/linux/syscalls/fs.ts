@@ -4,15 +4,15 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { defSyscall } from './table';
+import { defSyscall, BLOCKED } from './table';
 import type { Process } from '../process';
-import { EBADF, EACCES, EFAULT, EINVAL, ENOTTY, ESPIPE, ENOTDIR, ENOENT, ERANGE, EMFILE, EISDIR, EPIPE, hostErrno, int } from './errno';
-import type { OpenFile } from '../files';
+import { EBADF, EACCES, EFAULT, EINVAL, ENOTTY, ESPIPE, ENOTDIR, ENOENT, ERANGE, EMFILE, EISDIR, EPIPE, EAGAIN, hostErrno, int } from './errno';
+import { OpenFile, Pipe, PIPE_SIZE, PIPE_BUF } from '../files';
 import { GuestFault, SIGPIPE } from '../../errors';
 import { procSelfEntry, procFile } from '../procfs';
 
 const O_ACCMODE = 3, O_CREAT = 0x40, O_TRUNC = 0x200, O_APPEND = 0x400, O_DIRECTORY = 0x10000, O_CLOEXEC = 0x80000,
-  O_EXCL = 0x80;
+  O_EXCL = 0x80, O_NONBLOCK = 0x800;
 const AT_FDCWD = -100, AT_EMPTY_PATH = 0x1000, AT_SYMLINK_NOFOLLOW = 0x100;
 const MAX_IO = 1 << 24;
 /** A byte count from a register, bounded: a count of 2^63 or more (negative here) is clamped like a huge one. */
@@ -87,8 +87,14 @@ function doRead(p: Process, f: OpenFile, buf: number, len: number, pos?: number)
     case 'pipe': {
       if (f.pipeEnd !== 'r') return -EBADF;
       const pb = f.pipe!;
-      if (pb.buf.length === 0) return 0; // single-threaded: no writer can fill it while we wait
-      data = Uint8Array.from(pb.buf.splice(0, len));
+      if (pb.length === 0) {
+        // Empty: end of file once no writer is left. Alone in the machine, nobody else could fill it
+        // (the process itself holds the writer): that reads as end of file too.
+        if (pb.writers === 0 || !p.machine.multi) return 0;
+        if (f.flags & O_NONBLOCK) return -EAGAIN;
+        return BLOCKED;
+      }
+      data = pb.read(len);
       break;
     }
     default: return -EBADF;
@@ -115,21 +121,57 @@ function doWrite(p: Process, f: OpenFile, data: Uint8Array, pos?: number): numbe
     }
     case 'pipe': {
       if (f.pipeEnd !== 'w') return -EBADF;
-      // No read end left open anywhere: SIGPIPE and EPIPE (pipe_write).
-      if (![...p.fds.values()].some(o => o.pipe === f.pipe && o.pipeEnd === 'r')) {
-        p.kill(SIGPIPE, { code: 0, pid: p.pid, uid: process.getuid?.() ?? 0 });
-        return -EPIPE;
-      }
-      for (const b of data) f.pipe!.buf.push(b);
-      return data.length;
+      return pipeWrite(p, f, data);
     }
     default: return -EBADF;
   }
 }
 
+/**
+ * pipe_write: with no reader left, SIGPIPE and EPIPE. Otherwise, with other processes running, the pipe
+ * holds PIPE_SIZE bytes: a write of up to PIPE_BUF bytes goes in whole or waits; a bigger one goes in as
+ * room appears, the writer waiting between (a signal then ends it with the count written so far).
+ * Alone in the machine the process cannot wait for a reader, and the buffer just grows.
+ */
+function pipeWrite(p: Process, f: OpenFile, data: Uint8Array): number {
+  const pb = f.pipe!;
+  let done = 0;
+  const attempt = (): number => {
+    if (pb.readers === 0) {
+      // SIGPIPE from the kernel on the writer's behalf (send_sig: SI_USER from the writer itself).
+      p.kill(SIGPIPE, { code: 0, pid: p.pid, uid: process.getuid?.() ?? 0 });
+      return done || -EPIPE;
+    }
+    if (!p.machine.multi) { pb.write(data.subarray(done)); return data.length; }
+    const room = PIPE_SIZE - pb.length;
+    if (data.length <= PIPE_BUF) {
+      if (room >= data.length) { pb.write(data); return data.length; }
+    } else if (room > 0) {
+      const k = Math.min(room, data.length - done);
+      pb.write(data.subarray(done, done + k));
+      done += k;
+      if (done === data.length) return done;
+    }
+    if (f.flags & O_NONBLOCK) return done || -EAGAIN;
+    const s = p.interrupted(true);
+    if (s) return done || s;
+    return BLOCKED;
+  };
+  return p.waitFor(attempt);
+}
+
+/** A read that may have to wait (a pipe): retried until it has data, end of file, or a signal. */
+function blockingRead(p: Process, op: () => number): number {
+  return p.waitFor(() => {
+    const r = op();
+    if (r !== BLOCKED) return r;
+    return p.interrupted(true) || BLOCKED;
+  });
+}
+
 defSyscall(0, 'read', (p, a) => {
   const f = fileOf(p, a[0]); if (!f) return -EBADF;
-  return guarded(() => { p.mem.checkWritable(a[1], Math.max(1, Math.min(a[2], 1))); return doRead(p, f, a[1], a[2]); });
+  return blockingRead(p, () => guarded(() => { p.mem.checkWritable(a[1], Math.max(1, Math.min(a[2], 1))); return doRead(p, f, a[1], a[2]); }));
 });
 defSyscall(17, 'pread64', (p, a) => {
   const f = fileOf(p, a[0]); if (!f) return -EBADF;
@@ -165,19 +207,20 @@ defSyscall(20, 'writev', (p, a) => {
 defSyscall(19, 'readv', (p, a) => {
   const f = fileOf(p, a[0]); if (!f) return -EBADF;
   if (a[2] < 0 || a[2] > 1024) return -EINVAL;
-  return guarded(() => {
+  return blockingRead(p, () => guarded(() => {
     let total = 0;
     const v = iov(p, a[1], a[2]);
     if (v.some(([, l]) => l < 0)) return -EINVAL; // an iov_len of 2^63 or more
     for (const [b, l] of v) {
       if (!l) continue;
       const n = doRead(p, f, b, l);
+      if (n === BLOCKED) return total || n;
       if (n < 0) return total || n;
       total += n;
       if (n < l) break;
     }
     return total;
-  });
+  }));
 });
 
 function openAt(p: Process, dirfd: number, pathAddr: number, flags: number, mode: number): number {
@@ -192,14 +235,16 @@ function openAt(p: Process, dirfd: number, pathAddr: number, flags: number, mode
       if ((int(flags) & O_ACCMODE) !== 0) return -EACCES;
       const fd = allocFd(p);
       if (fd < 0) return fd;
-      p.fds.set(fd, { kind: 'mem', hostFd: -1, path: gp, pos: 0, flags: int(flags), cloexec: (int(flags) & O_CLOEXEC) !== 0, data });
+      p.fds.set(fd, { kind: 'mem', hostFd: -1, path: gp, pos: 0, flags: int(flags), data });
+      if (int(flags) & O_CLOEXEC) p.fds.cloexec.add(fd);
       return fd;
     }
     const hp = resolvePath(p, int(dirfd), gp);
     if (typeof hp === 'number') return hp;
     flags = int(flags);
     const wants = (flags & O_ACCMODE) !== 0 || (flags & (O_CREAT | O_TRUNC)) !== 0;
-    if (wants && !writeAllowed(p, hp)) return -EACCES;
+    // Opening /dev/null for writing changes nothing on the host (shells redirect there all the time).
+    if (wants && !writeAllowed(p, hp) && path.resolve(hp) !== '/dev/null') return -EACCES;
     let st: fs.Stats | undefined;
     try { st = fs.statSync(hp); } catch (e) { if (!(flags & O_CREAT)) return hostErrno(e); }
     if ((flags & O_DIRECTORY) && st && !st.isDirectory()) return -ENOTDIR;
@@ -214,7 +259,8 @@ function openAt(p: Process, dirfd: number, pathAddr: number, flags: number, mode
         hostFd = fs.openSync(hp, nodeFlags(flags), mode & ~p.umask & 0o7777);
       }
     } catch (e) { return hostErrno(e); }
-    p.fds.set(fd, { kind: st?.isDirectory() ? 'dir' : 'file', hostFd, path: hp, pos: 0, flags, cloexec: (flags & O_CLOEXEC) !== 0 });
+    p.fds.set(fd, { kind: st?.isDirectory() ? 'dir' : 'file', hostFd, path: hp, pos: 0, flags });
+    if (flags & O_CLOEXEC) p.fds.cloexec.add(fd);
     return fd;
   });
 }
@@ -234,11 +280,8 @@ defSyscall(257, 'openat', (p, a) => openAt(p, a[0], a[1], a[2], a[3]));
 defSyscall(85, 'creat', (p, a) => openAt(p, AT_FDCWD, a[0], 0x241, a[1]));
 
 export function closeFd(p: Process, fd: number): number {
-  const f = p.fds.get(fd);
-  if (!f) return -EBADF;
-  p.fds.delete(fd);
-  if (f.hostFd >= 0 && ![...p.fds.values()].some(o => o.hostFd === f.hostFd)) { try { fs.closeSync(f.hostFd); } catch { /* already closed */ } }
-  return 0;
+  // The description closes with its last descriptor (in any process): see FdTable.
+  return p.fds.delete(fd) ? 0 : -EBADF;
 }
 defSyscall(3, 'close', (p, a) => closeFd(p, int(a[0])));
 
@@ -438,11 +481,12 @@ defSyscall(72, 'fcntl', (p, a) => {
   switch (int(a[1])) {
     case F_DUPFD: case F_DUPFD_CLOEXEC: {
       const n = allocFd(p, int(a[2])); if (n < 0) return n;
-      p.fds.set(n, { ...f, cloexec: int(a[1]) === F_DUPFD_CLOEXEC });
+      p.fds.set(n, f);
+      if (int(a[1]) === F_DUPFD_CLOEXEC) p.fds.cloexec.add(n);
       return n;
     }
-    case F_GETFD: return f.cloexec ? 1 : 0;
-    case F_SETFD: f.cloexec = (int(a[2]) & 1) !== 0; return 0;
+    case F_GETFD: return p.fds.cloexec.has(fd) ? 1 : 0;
+    case F_SETFD: if (int(a[2]) & 1) p.fds.cloexec.add(fd); else p.fds.cloexec.delete(fd); return 0;
     case F_GETFL: return f.flags | (f.kind === 'stdout' || f.kind === 'stderr' ? 1 : 0);
     case F_SETFL: f.flags = (f.flags & O_ACCMODE) | (int(a[2]) & ~O_ACCMODE); return 0;
   }
@@ -452,33 +496,40 @@ defSyscall(72, 'fcntl', (p, a) => {
 defSyscall(32, 'dup', (p, a) => {
   const f = fileOf(p, a[0]); if (!f) return -EBADF;
   const n = allocFd(p); if (n < 0) return n;
-  p.fds.set(n, { ...f, cloexec: false });
+  p.fds.set(n, f);
   return n;
 });
 function dup3(p: Process, oldfd: number, newfd: number, flags: number): number {
   const f = p.fds.get(oldfd); if (!f) return -EBADF;
   if (newfd < 0 || newfd >= 1024) return -EBADF;
-  if (p.fds.has(newfd)) closeFd(p, newfd);
-  p.fds.set(newfd, { ...f, cloexec: (flags & O_CLOEXEC) !== 0 });
+  if (flags & ~O_CLOEXEC) return -EINVAL;
+  // Both descriptors then name one open file description (offset and status flags shared).
+  p.fds.set(newfd, f);
+  if (flags & O_CLOEXEC) p.fds.cloexec.add(newfd);
   return newfd;
 }
 defSyscall(33, 'dup2', (p, a) => int(a[0]) === int(a[1]) ? (p.fds.has(int(a[0])) ? int(a[0]) : -EBADF) : dup3(p, int(a[0]), int(a[1]), 0));
 defSyscall(292, 'dup3', (p, a) => int(a[0]) === int(a[1]) ? -EINVAL : dup3(p, int(a[0]), int(a[1]), int(a[2])));
 
-function pipeImpl(p: Process, addr: number): number {
+function pipeImpl(p: Process, addr: number, flags: number): number {
+  if (flags & ~(O_CLOEXEC | O_NONBLOCK)) return -EINVAL;
   return guarded(() => {
+    p.mem.checkWritable(addr, 8);
     const r = allocFd(p); if (r < 0) return r;
-    p.fds.set(r, { kind: 'pipe', hostFd: -1, path: 'pipe:', pos: 0, flags: 0, cloexec: false });
-    const w = allocFd(p); if (w < 0) { p.fds.delete(r); return w; }
-    const buf = { buf: [] as number[], readers: 1, writers: 1 };
-    p.fds.get(r)!.pipe = buf; p.fds.get(r)!.pipeEnd = 'r';
-    p.fds.set(w, { kind: 'pipe', hostFd: -1, path: 'pipe:', pos: 0, flags: 1, cloexec: false, pipe: buf, pipeEnd: 'w' });
+    const pipe = new Pipe();
+    pipe.readers = pipe.writers = 1;
+    const rf: OpenFile = { kind: 'pipe', hostFd: -1, path: 'pipe:', pos: 0, flags: flags & O_NONBLOCK, pipe, pipeEnd: 'r' };
+    const wf: OpenFile = { kind: 'pipe', hostFd: -1, path: 'pipe:', pos: 0, flags: 1 | (flags & O_NONBLOCK), pipe, pipeEnd: 'w' };
+    p.fds.set(r, rf);
+    const w = allocFd(p); if (w < 0) { p.fds.delete(r); pipe.writers = 0; return w; }
+    p.fds.set(w, wf);
+    if (flags & O_CLOEXEC) { p.fds.cloexec.add(r); p.fds.cloexec.add(w); }
     p.mem.write32(addr, r); p.mem.write32(addr + 4, w);
     return 0;
   });
 }
-defSyscall(22, 'pipe', (p, a) => pipeImpl(p, a[0]));
-defSyscall(293, 'pipe2', (p, a) => pipeImpl(p, a[0]));
+defSyscall(22, 'pipe', (p, a) => pipeImpl(p, a[0], 0));
+defSyscall(293, 'pipe2', (p, a) => pipeImpl(p, a[0], int(a[1])));
 
 // Host-modifying calls: refused unless the path is inside a granted directory.
 function modifying(name: string, nr: number, pathArgs: number[], op: (p: Process, paths: string[], a: number[]) => void): void {

@@ -1,10 +1,12 @@
-// Process and identity syscalls: exit exit_group getpid gettid getppid getuid/gid/euid/egid uname
-// arch_prctl set_tid_address set_robust_list rseq prlimit64 getrlimit getrandom prctl sched_* futex
-// sysinfo getrusage times, and the refused ones (fork/clone/execve, sockets).
+// Process and identity syscalls: exit exit_group getpid gettid getuid/gid/euid/egid uname arch_prctl
+// set_tid_address set_robust_list rseq prlimit64 getrlimit getrandom prctl sched_* futex sysinfo
+// getrusage times, and the refused ones (sockets, set*id). fork, execve, wait and the process groups are
+// in tasks.ts.
 
 import * as crypto from 'node:crypto';
 import * as os from 'node:os';
 import { defSyscall } from './table';
+import type { Process } from '../process';
 import { EINVAL, ENOSYS, EACCES, EAGAIN, EPERM, int } from './errno';
 import { guarded } from './fs';
 
@@ -13,10 +15,6 @@ defSyscall(231, 'exit_group', (p, a) => { p.exitGroup(int(a[0])); return 0; });
 
 defSyscall(39, 'getpid', (p) => p.pid);
 defSyscall(186, 'gettid', (p) => p.pid);
-defSyscall(110, 'getppid', () => process.pid);
-defSyscall(111, 'getpgrp', (p) => p.pid);
-defSyscall(121, 'getpgid', (p) => p.pid);
-defSyscall(124, 'getsid', (p) => p.pid);
 defSyscall(102, 'getuid', () => process.getuid?.() ?? 0);
 defSyscall(107, 'geteuid', () => process.geteuid?.() ?? 0);
 defSyscall(104, 'getgid', () => process.getgid?.() ?? 0);
@@ -57,17 +55,21 @@ function rlimit(res: number): [number, number] {
     default: return [RLIM_INFINITY, RLIM_INFINITY];
   }
 }
+/** RLIMIT_NPROC is the machine's cap on processes; the others are fixed. */
+function limitOf(p: Process, res: number): [number, number] {
+  return res === 6 ? [p.machine.maxProcs, p.machine.maxProcs] : rlimit(res);
+}
 defSyscall(302, 'prlimit64', (p, a) => guarded(() => {
   if (a[0] !== 0 && int(a[0]) !== p.pid) return -3;
   const res = int(a[1]);
   if (res < 0 || res > 15) return -EINVAL;
-  if (a[3]) { const [c, m] = rlimit(res); p.mem.writePtr(a[3], c); p.mem.writePtr(a[3] + 8, m); }
+  if (a[3]) { const [c, m] = limitOf(p, res); p.mem.writePtr(a[3], c); p.mem.writePtr(a[3] + 8, m); }
   return 0;
 }));
 defSyscall(97, 'getrlimit', (p, a) => guarded(() => {
   const res = int(a[0]);
   if (res < 0 || res > 15) return -EINVAL;
-  const [c, m] = rlimit(res); p.mem.writePtr(a[1], c); p.mem.writePtr(a[1] + 8, m);
+  const [c, m] = limitOf(p, res); p.mem.writePtr(a[1], c); p.mem.writePtr(a[1] + 8, m);
   return 0;
 }));
 defSyscall(160, 'setrlimit', () => 0);
@@ -87,7 +89,6 @@ defSyscall(157, 'prctl', (p, a) => guarded(() => {
   return -EINVAL;
 }));
 
-defSyscall(24, 'sched_yield', () => 0);
 defSyscall(204, 'sched_getaffinity', (p, a) => guarded(() => {
   const len = Math.min(a[1], 128);
   if (len < 8) return -EINVAL;
@@ -121,13 +122,7 @@ defSyscall(99, 'sysinfo', (p, a) => guarded(() => {
 defSyscall(98, 'getrusage', (p, a) => guarded(() => { p.mem.writeBytes(a[1], Buffer.alloc(144)); return 0; }));
 defSyscall(100, 'times', (p, a) => guarded(() => { if (a[0]) p.mem.writeBytes(a[0], Buffer.alloc(32)); return Math.floor(performance.now() / 10); }));
 
-// No second process or thread, no exec, no network.
-defSyscall(56, 'clone', () => -EAGAIN);
-defSyscall(435, 'clone3', () => -ENOSYS);
-defSyscall(57, 'fork', () => -EAGAIN);
-defSyscall(58, 'vfork', () => -EAGAIN);
-defSyscall(59, 'execve', () => -EACCES);
-defSyscall(61, 'wait4', () => -10 /* ECHILD */);
+// No network, no identity changes.
 defSyscall(41, 'socket', () => -EACCES);
 defSyscall(53, 'socketpair', () => -EACCES);
 defSyscall(42, 'connect', () => -EACCES);

@@ -2,7 +2,7 @@
 // rt_sigqueueinfo rt_tgsigqueueinfo pause rt_sigsuspend rt_sigtimedwait.
 // (rt_sigreturn and handler frames live in ../sigframe.ts.)
 
-import { defSyscall } from './table';
+import { defSyscall, BLOCKED } from './table';
 import { EINVAL, ESRCH, EPERM, EINTR, EAGAIN, int } from './errno';
 import { guarded } from './fs';
 import { SIGKILL, SIGSTOP } from '../../errors';
@@ -97,21 +97,34 @@ defSyscall(131, 'sigaltstack', (p, a) => guarded(() => {
   return 0;
 }));
 
-/** Send `sig` to this process if `pid` names it; `code` is SI_USER for kill, SI_TKILL for tkill/tgkill. */
-function sendSelf(p: Process, pid: number, sig: number, code: number): number {
+/**
+ * The processes `pid` names for kill: one process (zombies included: they take the signal and ignore it),
+ * the caller's process group (0), a group (-pgid), or every process but the caller (-1).
+ */
+function targets(p: Process, pid: number): Process[] {
+  const m = p.machine;
+  if (pid > 0) { const t = m.table.get(pid); return t ? [t] : []; }
+  if (pid === -1) return m.live.filter(t => t !== p);
+  const pg = pid === 0 ? p.pgid : -pid;
+  return [...m.table.values()].filter(t => t.pgid === pg);
+}
+
+/** Send `sig` to the processes `pid` names; `code` is SI_USER for kill, SI_TKILL for tkill/tgkill. */
+function send(p: Process, pid: number, sig: number, code: number): number {
   if (sig < 0 || sig > 64) return -EINVAL;
-  // kill(-1) reaches every other process the caller may signal, never the caller: nobody here.
-  if (pid === -1) return 0;
-  if (pid !== p.pid && pid !== 0 && pid !== -p.pid) return -ESRCH;
+  const to = targets(p, pid);
+  // kill(-1) reaches every other process the caller may signal, never the caller (none: still success).
+  if (!to.length) return pid === -1 ? 0 : -ESRCH;
   if (sig === 0) return 0;
-  p.kill(sig, { code, pid: p.pid, uid: uid() });
+  for (const t of to) if (!t.exit) t.kill(sig, { code, pid: p.pid, uid: uid() });
   return 0;
 }
-defSyscall(62, 'kill', (p, a) => sendSelf(p, int(a[0]), int(a[1]), SI_USER));
-defSyscall(200, 'tkill', (p, a) => (int(a[0]) <= 0 ? -EINVAL : sendSelf(p, int(a[0]), int(a[1]), SI_TKILL)));
+defSyscall(62, 'kill', (p, a) => send(p, int(a[0]), int(a[1]), SI_USER));
+defSyscall(200, 'tkill', (p, a) => (int(a[0]) <= 0 ? -EINVAL : send(p, int(a[0]), int(a[1]), SI_TKILL)));
 defSyscall(234, 'tgkill', (p, a) => {
   if (int(a[0]) <= 0 || int(a[1]) <= 0) return -EINVAL;
-  return int(a[0]) !== p.pid ? -ESRCH : sendSelf(p, int(a[1]), int(a[2]), SI_TKILL);
+  // One thread per process: the thread id is the process id.
+  return int(a[0]) !== int(a[1]) ? -ESRCH : send(p, int(a[1]), int(a[2]), SI_TKILL);
 });
 
 /** rt_sigqueueinfo / rt_tgsigqueueinfo: the caller's siginfo travels as given. */
@@ -120,23 +133,21 @@ function queueInfo(p: Process, pid: number, sig: number, info: number): number {
     const raw = p.mem.readBytes(info, 128);
     const code = new DataView(raw.buffer).getInt32(8, true);
     if (sig < 0 || sig > 64) return -EINVAL;
-    if (pid !== p.pid) return -ESRCH;
+    const t = pid > 0 ? p.machine.table.get(pid) : undefined;
+    if (!t) return -ESRCH;
     // Only the kernel may claim kernel origin (si_code >= 0) or tkill, except toward oneself.
-    if ((code >= 0 || code === SI_TKILL) && pid !== p.pid) return -EPERM;
-    if (sig === 0) return 0;
-    p.kill(sig, { code, raw });
+    if ((code >= 0 || code === SI_TKILL) && t !== p) return -EPERM;
+    if (sig === 0 || t.exit) return 0;
+    t.kill(sig, { code, raw });
     return 0;
   });
 }
 defSyscall(129, 'rt_sigqueueinfo', (p, a) => queueInfo(p, int(a[0]), int(a[1]), a[2]));
-defSyscall(297, 'rt_tgsigqueueinfo', (p, a) => (int(a[0]) !== p.pid ? -ESRCH : queueInfo(p, int(a[1]), int(a[2]), a[3])));
+defSyscall(297, 'rt_tgsigqueueinfo', (p, a) => (int(a[0]) !== int(a[1]) ? -ESRCH : queueInfo(p, int(a[1]), int(a[2]), a[3])));
 
 // ---- waiting for signals ------------------------------------------------------------------------
 
-defSyscall(34, 'pause', (p) => {
-  p.sleep(Infinity);
-  return -EINTR;
-});
+defSyscall(34, 'pause', (p) => p.waitFor(() => (p.sig.hasDeliverable() ? -EINTR : BLOCKED)));
 
 defSyscall(130, 'rt_sigsuspend', (p, a) => guarded(() => {
   if (a[1] !== 8) return -EINVAL;
@@ -144,9 +155,11 @@ defSyscall(130, 'rt_sigsuspend', (p, a) => guarded(() => {
   // The original mask is what a handler's frame saves and sigreturn restores (TIF_RESTORE_SIGMASK).
   p.sig.savedMask = p.sig.blocked;
   p.sig.blocked = mask;
-  p.sleep(Infinity);
-  p.cpu.tif |= TIF_SIGPENDING;
-  return -EINTR;
+  return p.waitFor(() => {
+    if (!p.sig.hasDeliverable()) return BLOCKED;
+    p.cpu.tif |= TIF_SIGPENDING;
+    return -EINTR;
+  });
 }));
 
 defSyscall(128, 'rt_sigtimedwait', (p, a) => guarded(() => {
@@ -161,12 +174,16 @@ defSyscall(128, 'rt_sigtimedwait', (p, a) => guarded(() => {
   // The signals waited for are treated as blocked during the wait, so that they are taken, not handled.
   const blocked = p.sig.blocked;
   p.sig.blocked |= set;
-  const woken = p.sleep(timeout, set);
-  p.sig.blocked = blocked;
-  const s = p.sig.dequeue(set);
-  if (!s) { p.recalcSigpending(); return woken ? -EINTR : -EAGAIN; }
-  if (a[1]) p.mem.writeBytes(a[1], siginfoBytes(s));
-  p.recalcSigpending();
-  return s.sig;
+  const deadline = performance.now() + timeout / 1000;
+  return p.waitFor(() => {
+    const woken = (p.sig.pendingSet() & set) !== 0n || p.sig.hasDeliverable();
+    if (!woken && performance.now() < deadline) return BLOCKED;
+    p.sig.blocked = blocked;
+    const s = p.sig.dequeue(set);
+    if (!s) { p.recalcSigpending(); return woken ? -EINTR : -EAGAIN; }
+    const r = guarded(() => { if (a[1]) p.mem.writeBytes(a[1], siginfoBytes(s)); return s.sig; });
+    p.recalcSigpending();
+    return r;
+  }, deadline);
 }));
 

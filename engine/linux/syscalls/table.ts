@@ -11,6 +11,10 @@ export const syscalls: (SyscallEntry | undefined)[] = [];
 
 /** A syscall handler's result that leaves rax as the handler set it (rt_sigreturn). */
 export const NO_RETURN = 0x7fffffffffff;
+/** The syscall must wait (see Process.waitFor): it is retried, the process parked meanwhile. */
+export const BLOCKED = 0x7ffffffffffe;
+/** Run the syscall again from the start once the pending signal is handled (the kernel's -ERESTARTSYS). */
+export const RESTART = 0x7ffffffffffd;
 
 export function defSyscall(nr: number, name: string, fn: SyscallHandler): void {
   syscalls[nr] = { name, fn };

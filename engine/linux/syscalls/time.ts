@@ -1,7 +1,7 @@
 // Time syscalls: clock_gettime clock_getres gettimeofday time nanosleep clock_nanosleep, and the interval
 // timers setitimer getitimer alarm (the timers themselves are in ../itimers.ts).
 
-import { defSyscall } from './table';
+import { defSyscall, BLOCKED } from './table';
 import type { Process } from '../process';
 import { EINVAL, EINTR, int } from './errno';
 import { ITIMER_REAL, ITIMER_PROF } from '../itimers';
@@ -60,13 +60,24 @@ function sleepFor(p: Process, tsAddr: number, remAddr: number): number {
     if (s < 0 || ns < 0 || ns >= 1e9) return -EINVAL;
     const us = s * 1e6 + ns / 1e3;
     const t0 = performance.now() * 1000;
-    if (!p.sleep(us)) return 0;
-    if (remAddr) {
-      const left = Math.max(0, us - (performance.now() * 1000 - t0));
-      writeTs(p, remAddr, BigInt(Math.floor(left / 1e6)), BigInt(Math.floor((left % 1e6) * 1000)));
-    }
-    return -EINTR;
+    return sleepUntil(p, t0 / 1000 + us / 1000, () => {
+      if (remAddr) {
+        const left = Math.max(0, us - (performance.now() * 1000 - t0));
+        writeTs(p, remAddr, BigInt(Math.floor(left / 1e6)), BigInt(Math.floor((left % 1e6) * 1000)));
+      }
+    });
   });
+}
+
+/**
+ * Sleep until `end` (performance.now() milliseconds): 0 then, or -EINTR (after `interrupted`) as soon as a
+ * signal can be delivered. Other processes run meanwhile.
+ */
+function sleepUntil(p: Process, end: number, interrupted: () => void = () => {}): number {
+  return p.waitFor(() => {
+    if (p.sig.hasDeliverable()) { guarded(() => { interrupted(); return 0; }); return -EINTR; }
+    return performance.now() >= end ? 0 : BLOCKED;
+  }, end);
 }
 defSyscall(35, 'nanosleep', (p, a) => sleepFor(p, a[0], a[1]));
 defSyscall(230, 'clock_nanosleep', (p, a) => {
@@ -78,7 +89,7 @@ defSyscall(230, 'clock_nanosleep', (p, a) => {
       const s = BigInt(p.mem.readPtr(a[2])), ns = BigInt(p.mem.readPtr(a[2] + 8));
       if (s < 0n || ns < 0n || ns >= 1000000000n) return -EINVAL;
       const us = Number((s - now[0]) * 1000000n) + Number(ns - now[1]) / 1e3;
-      return us > 0 && p.sleep(us) ? -EINTR : 0;
+      return us > 0 ? sleepUntil(p, performance.now() + us / 1000) : 0;
     });
   }
   return sleepFor(p, a[2], a[3]);

@@ -1,0 +1,113 @@
+// The batched trace writer (TraceBatch: raw records now, lines later) against the one-line-at-a-time
+// formatter whose output test/trace-format.test.ts compares with the kernel's: for many hits of many
+// kinds of events the bytes written must be those lines, in order, handed out in chunks of at least
+// TRACE_CHUNK bytes; and the 64-bit number printing (int32 halves, no BigInt) against BigInt's.
+
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import {
+  parseCommand, formatArgs, formatTraceLine, fetchRecord, scratchRecord, resetScratch, TraceBatch, TRACE_CHUNK, ByteOut,
+  EventDef, FetchContext, UPROBE_TRACE_FLAGS,
+} from '../engine/trace';
+
+function ev(line: string): EventDef {
+  const c = parseCommand(line);
+  assert.equal(c.kind, 'add');
+  return (c as { ev: EventDef }).ev;
+}
+
+/** A little guest memory: one readable page at 0x10000 with strings and words; everything else faults. */
+function context(seed: number): FetchContext {
+  const page = new Uint8Array(4096);
+  const text = Buffer.from('hello\0w\xe9ird\tbytes\0\0', 'latin1');
+  page.set(text, 0x100);
+  for (let i = 0; i < 64; i++) page[0x200 + i] = (seed * 31 + i * 7) & 0xff;
+  const r = new Int32Array(32);
+  for (let k = 0; k < 32; k++) r[k] = Math.imul(seed + 1, 0x9e3779b1 + k * 0x85ebca6b) | 0;
+  r[2 * 3] = 0x10100; r[2 * 3 + 1] = 0;        // %bx -> "hello"
+  r[2 * 6] = 0x10200; r[2 * 6 + 1] = 0;        // %si -> the words
+  r[2 * 7] = 0xdead0000; r[2 * 7 + 1] = 0;     // %di -> unmapped
+  const inPage = (a: number) => a >= 0x10000 && a < 0x11000;
+  return {
+    r, rip: 0x401000 + seed, flags: 0x246, comm: seed % 3 ? 'prog' : 'another-long-name', isReturn: false,
+    funcAddr: 0x401100, retAddr: 0x401234,
+    read8: (a) => { if (!inPage(a)) throw new Error('fault'); return page[a - 0x10000]; },
+    readBytes: (a, n) => {
+      if (!inPage(a) || !inPage(a + n - 1)) throw new Error('fault');
+      return page.slice(a - 0x10000, a - 0x10000 + n);
+    },
+  };
+}
+
+test('TraceBatch writes exactly the lines formatTraceLine gives, in order, in chunks of >= 64 KiB', () => {
+  const events = [
+    ev('p:g/plain /bin/true:0x1000 %ax'),
+    ev('p:g/many /bin/true:0x1001 a=%ax:s8 b=%cx:u16 c=%dx:s32 d=%r8:u64 e=%r9:s64 f=%r10:x8 g=%r11:x64 h=%r12:char'),
+    ev('p:g/strs /bin/true:0x1002 s=+0(%bx):string t=+6(%bx):string u=+0(%di):string v=$comm w=\\"imm":string'),
+    ev('p:g/arrs /bin/true:0x1003 a=+0(%si):u8[8] b=+0(%si):s16[4] c=+8(%si):x32[2] d=+0(%di):u64[2] e=+0(%si):b3@2/8'),
+    ev('r:g/ret /bin/true:0x1004 rv=$retval:s32 ip=%ip x=+0(%si):x64'),
+    ev('p:g/noargs /bin/true:0x1005'),
+  ];
+  const chunks: Buffer[] = [];
+  const batch = new TraceBatch((b, n) => { chunks.push(Buffer.from(b.subarray(0, n))); });
+  const ids = events.map((e) => batch.eventId(e));
+  const expected: string[] = [];
+  resetScratch();
+  const start = 12345 * 1e6 + 999_000; // crosses a whole second early on
+  for (let h = 0; h < 9000; h++) {
+    const k = h % events.length;
+    const e = events[k];
+    const ctx = context(h);
+    ctx.isReturn = e.isReturn;
+    const pid = 4000 + (h % 5 === 0 ? 1 : 0);
+    const us = start + h * 37;
+    const where = e.isReturn ? ctx.retAddr! : ctx.rip;
+    const func = e.isReturn ? ctx.funcAddr! : 0;
+    const args = formatArgs(e, ctx);
+    expected.push(formatTraceLine({ comm: ctx.comm, pid, cpu: h % 2, flags: UPROBE_TRACE_FLAGS, ts: us / 1e6, ev: e,
+      ...(e.isReturn ? { ret: where, func } : { ip: where }), args }));
+    const len = fetchRecord(e, ctx);
+    batch.add(ids[k], ctx.comm, pid, h % 2, UPROBE_TRACE_FLAGS, us, where, func, scratchRecord, len);
+    if (h === 4500) {
+      // Text in the middle (the profile, a JSON line) comes after the lines recorded before it.
+      batch.text('-- middle --\n');
+      expected.push('-- middle --');
+    }
+  }
+  batch.flush();
+  assert.ok(chunks.length > 3, 'several chunks');
+  for (const c of chunks.slice(0, -1)) assert.ok(c.length >= TRACE_CHUNK, `a chunk of ${c.length} bytes before the end`);
+  // (Compared as a whole: a char argument may itself be a newline byte.)
+  const got = Buffer.concat(chunks).toString('latin1');
+  const want = expected.join('\n') + '\n';
+  if (got !== want) {
+    let at = 0;
+    while (got[at] === want[at]) at++;
+    assert.fail(`differs at byte ${at}: got ${JSON.stringify(got.slice(at - 80, at + 40))}, want ${JSON.stringify(want.slice(at - 80, at + 40))}`);
+  }
+  // Nothing is left: a second flush writes nothing.
+  const n = chunks.length;
+  batch.flush();
+  assert.equal(chunks.length, n);
+});
+
+test('64-bit values print from int32 halves as BigInt prints them', () => {
+  const values = [0n, 1n, 9n, 10n, 0xffffffffn, 0x100000000n, (1n << 53n) - 1n, 1n << 53n, (1n << 53n) + 1n,
+    0x7fffffffffffffffn, 0x8000000000000000n, 0xfffffffffffffffbn, 0xffffffffffffffffn, 10n ** 19n, 10n ** 19n - 1n,
+    123456789012345678n, 0x123456789abcdef0n];
+  for (let i = 0; i < 2000; i++) values.push(BigInt.asUintN(64, BigInt(Math.floor(Math.random() * 2 ** 32)) << BigInt(i % 40) ^ BigInt(i * 2654435761)));
+  const o = new ByteOut(16);
+  for (const v of values) {
+    const lo = Number(BigInt.asIntN(32, v)), hi = Number(BigInt.asIntN(32, v >> 32n));
+    o.pos = 0; o.udec64(lo, hi);
+    assert.equal(o.toLatin1(), v.toString(), `u64 ${v}`);
+    o.pos = 0; o.sdec64(lo, hi);
+    assert.equal(o.toLatin1(), BigInt.asIntN(64, v).toString(), `s64 ${v}`);
+    o.pos = 0; o.hex64(lo, hi);
+    assert.equal(o.toLatin1(), v.toString(16), `x64 ${v}`);
+    if (v < 1n << 53n) {
+      o.pos = 0; o.hexNum(Number(v));
+      assert.equal(o.toLatin1(), v.toString(16), `address ${v}`);
+    }
+  }
+});
