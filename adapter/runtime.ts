@@ -32,7 +32,7 @@ import { STT_FUNC, STT_GNU_IFUNC } from '../engine/elf/elf';
 import { UserError, signalName, SIGKILL, SIGSEGV, SIGBUS, SIGFPE } from '../engine/errors';
 import { SIG_DFL, SIG_IGN, DEFAULT_IGNORE, sigbit, PendingSignal } from '../engine/linux/signals';
 import { Mnemonic } from 'iced-x86';
-import { DebugBreakpoint, BreakpointSpec, Registration } from './breakpoints';
+import { DebugBreakpoint, BreakpointSpec, Registration, specKey } from './breakpoints';
 import { Condition, ExprError, HitCondition, LogTemplate } from './expr';
 import { XolTracker, XolStateBody } from './xolstate';
 import { unwind, UnwindEnv, UnwindFrame } from './unwind';
@@ -82,6 +82,13 @@ export interface RuntimeEvents {
   breakpointChanged(bp: DebugBreakpoint): void;
   xolState(body: XolStateBody): void;
   trace(line: TraceLine): void;
+  /**
+   * Bytes of protocol messages written for the client but not yet taken by it (the transport's queue).
+   * Absent when the session has no stream to watch (in-process): the guest is then never held back.
+   */
+  backlog?(): number;
+  /** Call `f` once when the transport's queue has drained (replaces an earlier `f`). */
+  whenDrained?(f: () => void): void;
 }
 
 export type StepKind = 'in' | 'over' | 'out';
@@ -93,6 +100,16 @@ const CHUNK = 50_000;
 const SLICE_MS = 8;
 /** Least interval between xolState events while the guest runs freely. */
 const XOL_EVENT_MS = 100;
+/**
+ * Guest output flow control. Output goes to the client in events of at most OUTPUT_EVENT_CHARS
+ * characters; while more than OUTPUT_HIGH_WATER bytes wait in the transport's queue (the client reads
+ * slower than the guest writes), the guest is held between instructions until the queue drains. Nothing
+ * is dropped; the memory held for output is about the high-water mark plus one guest write.
+ */
+const OUTPUT_EVENT_CHARS = 32 * 1024;
+const OUTPUT_HIGH_WATER = 4 * 1024 * 1024;
+/** While held, the queue is looked at again after this long even if no drain was signalled. */
+const DRAIN_RECHECK_MS = 250;
 
 type Job = { kind: 'continue' } | { kind: 'step'; gen: Generator<void, StopInfo | null> };
 
@@ -125,6 +142,10 @@ export class Runtime {
   private passSignal = 0;
   private heldSignal = 0;
   private outBuf: Array<{ cat: 'stdout' | 'stderr'; text: string }> = [];
+  /** Characters in outBuf. */
+  private outChars = 0;
+  /** The guest is held until the client has taken the queued output. */
+  private waitingDrain = false;
   private decoders = { 1: new TextDecoder('utf-8'), 2: new TextDecoder('utf-8') };
   private traceQueue: TraceLine[] = [];
   private traceFd: number | null = null;
@@ -228,9 +249,20 @@ export class Runtime {
         return out;
       },
       write: (fd: 1 | 2, data: Uint8Array) => {
-        const text = this.decoders[fd].decode(data, { stream: true });
-        if (text) this.outBuf.push({ cat: fd === 1 ? 'stdout' : 'stderr', text });
-        if (this.outBuf.length > 256) this.flushOutput();
+        const cat = fd === 1 ? 'stdout' : 'stderr';
+        // Decoded piece by piece so that no event, and no string, is bigger than OUTPUT_EVENT_CHARS:
+        // under a flood of 1 MB writes, one string per write roughly doubled the adapter's peak memory.
+        for (let at = 0; at < data.length; at += OUTPUT_EVENT_CHARS) {
+          const piece = data.length <= OUTPUT_EVENT_CHARS ? data : data.subarray(at, at + OUTPUT_EVENT_CHARS);
+          const text = this.decoders[fd].decode(piece, { stream: true });
+          if (!text) continue;
+          if (this.outChars + text.length > OUTPUT_EVENT_CHARS || this.outBuf.length >= 4096) this.flushOutput();
+          this.outBuf.push({ cat, text });
+          this.outChars += text.length;
+        }
+        // Running freely and the client is behind: end the CPU run after this instruction (the slice
+        // then waits for the queue to drain). Steps are checked instruction by instruction in slice().
+        if (this.job?.kind === 'continue' && this.p && this.congested()) this.p.cpu.stopRequested = true;
       },
       isatty: () => false,
     };
@@ -333,10 +365,17 @@ export class Runtime {
   /** Replace the breakpoints of one kind (and, for source breakpoints, one file). */
   setBreakpoints(kind: BreakpointSpec['kind'], specs: BreakpointSpec[], file?: string): DebugBreakpoint[] {
     const old = [...this.bps.values()].filter(b => b.spec.kind === kind && (kind !== 'source' || b.spec.path === file));
+    // Existing breakpoints by request (a client re-sends every breakpoint of a file on each change).
+    const byKey = new Map<string, DebugBreakpoint[]>();
+    for (const b of old) {
+      const k = specKey(b.spec);
+      const l = byKey.get(k);
+      if (l) l.push(b); else byKey.set(k, [b]);
+    }
     const keep = new Set<DebugBreakpoint>();
     const out: DebugBreakpoint[] = [];
     for (const s of specs) {
-      let bp = old.find(b => !keep.has(b) && b.sameAs(s));
+      let bp = byKey.get(specKey(s))?.shift();
       if (!bp) {
         bp = new DebugBreakpoint(this.nextBpId++, s);
         this.bps.set(bp.id, bp);
@@ -437,12 +476,17 @@ export class Runtime {
     const resolveSym = (n: string) => this.symbolAddress(n);
     const cond = s.condition?.trim() ? new Condition(s.condition, exe, fileOffset, resolveSym) : undefined;
     const log = s.logMessage !== undefined && s.logMessage !== '' ? new LogTemplate(s.logMessage, exe, fileOffset, resolveSym) : undefined;
-    const cmd = parseCommand(`p ${exe}:0x${fileOffset.toString(16)}`);
-    const eventName = cmd.kind === 'add' ? cmd.ev.event : `p_0x${fileOffset.toString(16)}`;
+    // The kernel's default event name for a probe here: only logpoints write trace lines that need it.
+    let eventName = '';
+    if (log) {
+      const cmd = parseCommand(`p ${exe}:0x${fileOffset.toString(16)}`);
+      eventName = cmd.kind === 'add' ? cmd.ev.event : `p_0x${fileOffset.toString(16)}`;
+    }
     const reg: Registration = { address: addr, fileOffset, uprobe: null as unknown as Uprobe, consumer: null as unknown as UprobeConsumer, cond, log, eventName };
     const kindName = log ? 'logpoint' : 'breakpoint';
+    let name: string | undefined; // made when first shown (views, XOL state), not for each of a thousand breakpoints
     reg.consumer = {
-      name: `debugger ${kindName} ${bp.id} (${bp.describe()})${cond ? ` if ${cond.text}` : ''}`,
+      get name() { return name ??= `debugger ${kindName} ${bp.id} (${bp.describe()})${cond ? ` if ${cond.text}` : ''}`; },
       handler: (_self, _u, p) => this.onHit(bp, reg, p),
     };
     return reg;
@@ -451,6 +495,8 @@ export class Runtime {
   /** A breakpoint's consumer: the condition is its filter; then the hit count, then log or stop. */
   private onHit(bp: DebugBreakpoint, reg: Registration, p: Process): number {
     if (this.bps.get(bp.id) !== bp) return 0;
+    // The debugger follows the first process: hits in the processes it forks do not stop it.
+    if (p !== this.p) return 0;
     if (reg.cond) {
       let ok = true;
       try { ok = reg.cond.test(this.fetchContext()); } catch (e) {
@@ -541,7 +587,10 @@ export class Runtime {
   }
 
   pause(): void {
-    if (this.state === 'running') this.pauseRequested = true;
+    if (this.state !== 'running') return;
+    this.pauseRequested = true;
+    // Held for a slow client: run a slice now so that the pause is reported without waiting for it.
+    if (this.waitingDrain) { this.waitingDrain = false; this.schedule(); }
   }
 
   /** Kill the guest (terminate request). Sends exited and terminated. */
@@ -586,6 +635,7 @@ export class Runtime {
     try {
       for (;;) {
         if (this.pauseRequested) { stop = { reason: 'pause' }; break; }
+        if (this.congested()) break; // the client is behind on output: wait for it (below)
         const job = this.job;
         if (job.kind === 'continue') {
           stop = this.runChunk(CHUNK);
@@ -593,7 +643,7 @@ export class Runtime {
           for (let n = 0; n < 2048; n++) {
             const r = job.gen.next();
             if (r.done) { stop = r.value ?? { reason: 'step' }; break; }
-            if (p.exit) break;
+            if (p.exit || this.congested()) break;
           }
         }
         if (stop || p.exit) break;
@@ -611,7 +661,26 @@ export class Runtime {
     if (p.exit) { this.finish(); return; }
     if (stop) { this.stopped(stop); return; }
     this.sendXolIfDirty();
-    this.schedule();
+    if (this.congested()) this.holdUntilDrained(); else this.schedule();
+  }
+
+  /** More guest output is queued for the client than we keep in flight. */
+  private congested(): boolean {
+    return this.ev.backlog !== undefined && this.ev.backlog() >= OUTPUT_HIGH_WATER;
+  }
+
+  /** Hold the guest until the transport drains (or, failing a signal, until a later look). */
+  private holdUntilDrained(): void {
+    if (this.waitingDrain) return;
+    this.waitingDrain = true;
+    const go = (): void => {
+      if (!this.waitingDrain) return;
+      this.waitingDrain = false;
+      clearTimeout(timer);
+      this.schedule();
+    };
+    const timer = setTimeout(go, DRAIN_RECHECK_MS);
+    this.ev.whenDrained?.(go);
   }
 
   /** Continue mode: run up to n instructions; a stop or null. */
@@ -859,15 +928,18 @@ export class Runtime {
     this.ev.terminated();
   }
 
+  /** Send buffered guest output, consecutive writes to one stream joined (at most about OUTPUT_EVENT_CHARS). */
   flushOutput(): void {
     if (!this.outBuf.length) return;
-    let cat = this.outBuf[0].cat, text = '';
-    for (const o of this.outBuf) {
+    const buf = this.outBuf;
+    this.outBuf = [];
+    this.outChars = 0;
+    let cat = buf[0].cat, text = '';
+    for (const o of buf) {
       if (o.cat !== cat) { this.ev.output(cat, text); text = ''; cat = o.cat; }
       text += o.text;
     }
     if (text) this.ev.output(cat, text);
-    this.outBuf = [];
   }
 
   private flushTrace(): void {

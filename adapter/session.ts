@@ -10,7 +10,7 @@
 //   request `disassemblySyntax` { syntax: 'att' | 'intel' } switches the disassembly syntax
 
 import {
-  LoggingDebugSession, InitializedEvent, StoppedEvent, OutputEvent, TerminatedEvent, ExitedEvent,
+  DebugSession, LoggingDebugSession, InitializedEvent, StoppedEvent, OutputEvent, TerminatedEvent, ExitedEvent,
   BreakpointEvent, Event, Thread, Handles, Logger, logger, InvalidatedEvent,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
@@ -43,13 +43,47 @@ export class UprobeDebugSession extends LoggingDebugSession {
     this.rt = new Runtime({
       stopped: (s) => this.sendStopped(s),
       continued: () => { this.handles.reset(); },
-      output: (category, text) => this.sendEvent(new OutputEvent(text, category)),
+      output: (category, text) => this.sendOutput(category, text),
       exited: (status) => this.sendEvent(new ExitedEvent(status)),
       terminated: () => this.sendEvent(new TerminatedEvent()),
       breakpointChanged: (bp) => this.sendEvent(new BreakpointEvent('changed', this.toDap(bp))),
       xolState: (body) => this.sendEvent(new Event('xolState', body)),
       trace: (line) => this.sendEvent(new Event('uprobeTrace', traceBody(line))),
+      backlog: () => this.backlog(),
+      whenDrained: (f) => { this.onDrain = f; },
     });
+  }
+
+  // ---- flow control towards the client ---------------------------------------------------------
+  // Over stdio or a socket, messages the client has not read yet wait in the stream's queue, which
+  // grows without limit if written to faster than it is read. The runtime holds the guest while the
+  // queue is long (see OUTPUT_HIGH_WATER in runtime.ts) and resumes it on 'drain'. In-process (the
+  // extension's inline adapter) there is no stream and no holding back.
+
+  private transport: NodeJS.WritableStream | null = null;
+  private onDrain: (() => void) | null = null;
+
+  override start(inStream: NodeJS.ReadableStream, outStream: NodeJS.WritableStream): void {
+    super.start(inStream, outStream);
+    this.transport = outStream;
+    outStream.on('drain', () => { const f = this.onDrain; this.onDrain = null; f?.(); });
+  }
+
+  /**
+   * An output event. LoggingDebugSession.sendEvent serialises every event a second time for its
+   * protocol log even when logging is off; for guest output, which can be gigabytes, that is skipped
+   * and the log (with `trace: true`) gets one short line instead.
+   */
+  private sendOutput(category: string, text: string): void {
+    logger.verbose(`To client: output event (${category}, ${text.length} characters)`);
+    DebugSession.prototype.sendEvent.call(this, new OutputEvent(text, category));
+  }
+
+  /** Bytes written to the transport and not yet handed to the OS (0 when unknown or closed). */
+  private backlog(): number {
+    const w = this.transport as (NodeJS.WritableStream & { writableLength?: number; destroyed?: boolean }) | null;
+    if (!w || w.destroyed) return 0;
+    return w.writableLength ?? 0;
   }
 
   /** The runtime (for in-process users such as tests and the extension's views). */
