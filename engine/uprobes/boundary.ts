@@ -7,14 +7,36 @@ import { Decoder, DecoderOptions } from 'iced-x86';
 import { ElfFile, STT_FUNC } from '../elf/elf';
 import { disassemble } from '../cpu/decode';
 
-const cache = new Map<string, ElfFile | null>();
+/**
+ * Files read for probing, kept while they stay the same file (dev, inode, size, mtime): the adapter
+ * lives as long as the editor, and a program rebuilt between sessions must be read again.
+ */
+interface Cached { key: string; data: Uint8Array | null; elf: ElfFile | null | undefined }
+const cache = new Map<string, Cached>();
+
+function cached(path: string): Cached {
+  let key = '';
+  try { const st = fs.statSync(path); key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`; } catch { /* unreadable */ }
+  let c = cache.get(path);
+  if (!c || c.key !== key) {
+    let data: Uint8Array | null = null;
+    try { const d = fs.readFileSync(path); data = new Uint8Array(d.buffer, d.byteOffset, d.byteLength); } catch { /* unreadable */ }
+    c = { key, data, elf: undefined };
+    cache.set(path, c);
+    for (const k of [...walks.keys()]) if (k.startsWith(`${path}\0`)) walks.delete(k);
+  }
+  return c;
+}
+
+/** The bytes of a file (for prepare_uprobe's copy of the original instruction), or null. */
+export function fileBytes(path: string): Uint8Array | null { return cached(path).data; }
 
 function elfOf(path: string): ElfFile | null {
-  if (!cache.has(path)) {
-    try { const d = fs.readFileSync(path); cache.set(path, ElfFile.parse(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), path)); }
-    catch { cache.set(path, null); }
+  const c = cached(path);
+  if (c.elf === undefined) {
+    try { c.elf = c.data ? ElfFile.parse(c.data, path) : null; } catch { c.elf = null; }
   }
-  return cache.get(path)!;
+  return c.elf;
 }
 
 /**

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import type { UprobeConsumer } from './types';
 import { arch_uprobe_analyze_insn, ArchUprobe, UprobeModel, UprobeRefused } from './arch';
+import { fileBytes } from './boundary';
 
 export const MAX_UINSN_BYTES = 16;
 
@@ -21,16 +22,14 @@ export class Uprobe {
   /** Read the original instruction from the file and analyse it (prepare_uprobe). */
   prepare(model: UprobeModel, vaddr: number): void {
     if (this.arch || this.refused) return;
-    const buf = Buffer.alloc(MAX_UINSN_BYTES);
-    let n = 0;
-    try {
-      const fd = fs.openSync(this.path, 'r');
-      try { n = fs.readSync(fd, buf, 0, MAX_UINSN_BYTES, this.offset); } finally { fs.closeSync(fd); }
-    } catch (e) {
-      this.refused = `cannot read ${this.path}: ${(e as Error).message}`;
+    const data = fileBytes(this.path);
+    if (!data) {
+      // Say why, as the file system does.
+      try { fs.accessSync(this.path, fs.constants.R_OK); } catch (e) { this.refused = `cannot read ${this.path}: ${(e as Error).message}`; return; }
+      this.refused = `cannot read ${this.path}`;
       return;
     }
-    this.insn = new Uint8Array(buf.subarray(0, n));
+    this.insn = data.slice(this.offset, Math.min(data.length, this.offset + MAX_UINSN_BYTES));
     try {
       this.arch = arch_uprobe_analyze_insn(this.insn, vaddr, model);
     } catch (e) {

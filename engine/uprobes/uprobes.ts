@@ -65,6 +65,8 @@ export class Uprobes {
   readonly model: UprobeModel;
   readonly unsafe: boolean;
   readonly uprobes: Uprobe[] = [];
+  /** The same probes by (file identity, offset). */
+  private readonly byKey = new Map<string, Uprobe>();
   readonly mms = new Map<Process, UprobeMm>();
   private listeners: ((e: UprobeEvent) => void)[] = [];
   /** Listeners that want the phases of every hit (not only install, remove, refused). */
@@ -110,7 +112,8 @@ export class Uprobes {
    * boundary (unless unsafe).
    */
   register(path: string, ident: string, offset: number, uc: UprobeConsumer): Uprobe {
-    let u = this.uprobes.find(x => x.ident === ident && x.offset === offset);
+    const key = `${ident}\0${offset}`;
+    let u = this.byKey.get(key);
     if (!u) {
       if (!this.unsafe) {
         const why = checkInsnBoundary(path, offset);
@@ -118,6 +121,7 @@ export class Uprobes {
       }
       u = new Uprobe(ident, path, offset);
       this.uprobes.push(u);
+      this.byKey.set(key, u);
     }
     // New consumers go first, as the kernel links them (so its trace lists them in reverse order). The
     // list is replaced, never changed in place, so a hit can walk it while a handler (un)registers.
@@ -140,7 +144,14 @@ export class Uprobes {
         if (u.consumers.length === 0 || !this.wanted(u, mm.p)) this.removeIn(mm, u, va);
       }
     }
-    if (u.consumers.length === 0) this.uprobes.splice(this.uprobes.indexOf(u), 1);
+    if (u.consumers.length === 0) this.forget(u);
+  }
+
+  /** Drop a probe that has no consumers left. */
+  private forget(u: Uprobe): void {
+    const k = this.uprobes.indexOf(u);
+    if (k >= 0) this.uprobes.splice(k, 1);
+    this.byKey.delete(`${u.ident}\0${u.offset}`);
   }
 
   /**
@@ -170,7 +181,7 @@ export class Uprobes {
       this.emit({ type: 'refused', uprobe: u, reason: u.refused });
       if (fromRegister) {
         u.consumers = [];
-        this.uprobes.splice(this.uprobes.indexOf(u), 1);
+        this.forget(u);
         throw new UserError(`cannot probe ${u.label}: ${u.refused}`);
       }
       return;
