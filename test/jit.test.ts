@@ -105,6 +105,51 @@ out: .fill 64
   assert.equal(e.stdout, n.stdout);
 });
 
+test('indirect calls and jumps in compiled blocks: targets, return addresses, and a bad target faulting on the call', (t) => {
+  if (!need(t, have('as') && have('ld'), 'binutils (as, ld) not installed')) return;
+  // A loop calls through a register and jumps through a memory table; on the last round the call
+  // target is non-canonical: #GP on the call (rsp unchanged), SIGSEGV with si_addr 0.
+  const exe = buildAsm(`  .globl _start
+_start:
+  xor %r12d, %r12d
+  mov $2000, %ebx
+1:
+  lea inc2(%rip), %rax
+  cmp $1, %ebx
+  jne 2f
+  movabs $0x8000000000000000, %rax
+2:
+  mov %rsp, %r14
+  call *%rax
+  mov %ebx, %ecx
+  and $1, %ecx
+  lea table(%rip), %rdx
+  jmp *(%rdx,%rcx,8)
+even:
+  add $3, %r12
+  jmp 3f
+odd:
+  add $5, %r12
+3:
+  dec %ebx
+  jnz 1b
+  mov $60, %eax
+  xor %edi, %edi
+  syscall
+inc2:
+  add $2, %r12
+  ret
+  .data
+table: .quad even, odd
+`, 'indirect');
+  const n = runNative(exe), e = runEmu(exe);
+  assert.equal(exitCode(n), 139);
+  assert.equal(e.status, 139);
+  const callAt = /^\s*([0-9a-f]+):\s+ff d0\s+call/m.exec(spawnSync('objdump', ['-d', exe], { encoding: 'utf8' }).stdout)?.[1];
+  assert.ok(callAt, 'found the indirect call');
+  assert.match(e.stderr, new RegExp(`guest killed by SIGSEGV at 0x${callAt} \\(address 0x0\\)`));
+});
+
 test('self-modifying code: a hot loop that rewrites its own immediate runs as on the host CPU', (t) => {
   if (!need(t, have('as') && have('ld'), 'binutils (as, ld) not installed')) return;
   // ld -N makes the text writable. Each round patches the immediate of an add in the same block; the

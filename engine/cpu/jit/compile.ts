@@ -11,7 +11,7 @@
 
 import { Mnemonic } from 'iced-x86';
 import type { Insn } from '../insn';
-import { OK_MEM } from '../insn';
+import { OK_BRANCH, OK_MEM } from '../insn';
 import { LazyFlags, PARITY, ARITH } from '../flags';
 import { GuestFault, SIGSEGV, SI_KERNEL } from '../../errors';
 import type { Block, BlockFn } from '../block';
@@ -59,7 +59,9 @@ function plan(i: Insn): Plan {
   let mem = false;
   for (let n = 0; n < i.opCount && n < 4; n++) if (i.kind[n] === OK_MEM) mem = true;
   if (e === nothing) mem = false;
-  return { e, reads: f[0], writes: f[1], faults: mem || e.touchesStack === true || (i.kind[0] === OK_MEM) };
+  // An indirect jump can fault on its target (#GP) even from a register.
+  const indirect = (i.mnemonic === Mnemonic.Jmp || i.mnemonic === Mnemonic.Call) && i.kind[0] !== OK_BRANCH;
+  return { e, reads: f[0], writes: f[1], faults: mem || indirect || e.touchesStack === true || (i.kind[0] === OK_MEM) };
 }
 
 /** Compile a block; null if nothing in it is worth compiling. */

@@ -3,7 +3,8 @@
 // syscall, int3 and the rest end the block through their interpreter handlers.
 
 import { Mnemonic } from 'iced-x86';
-import { OK_BRANCH } from '../insn';
+import type { Insn } from '../insn';
+import { OK_BRANCH, OK_IMM, OK_MEM } from '../insn';
 import { RSP } from '../regs';
 import { CC_READS, TASK_LIMIT, Gen } from './gen';
 import { onMnemonics } from './emitters';
@@ -14,8 +15,14 @@ import { push64, setSp } from './emit-move';
 const inside = (g: Gen) => g.idx < g.blockLen - 1;
 
 onMnemonics([Mnemonic.Jmp], {
-  flags: (i) => i.kind[0] === OK_BRANCH ? [0, 0] : null,
-  emit(g, i) { if (!inside(g)) g.exitTo(String(i.target)); },
+  flags: (i) => i.kind[0] === OK_BRANCH || indirectForm(i) ? [0, 0] : null,
+  emit(g, i) {
+    if (i.kind[0] === OK_BRANCH) { if (!inside(g)) g.exitTo(String(i.target)); return; }
+    const t = target(g, i);
+    g.faultPoint();
+    g.line(`if (${t} >= ${TASK_LIMIT}) G.badTarget(${t});`);
+    g.exitTo(t);
+  },
 });
 
 const JCC = [Mnemonic.Jo, Mnemonic.Jno, Mnemonic.Jb, Mnemonic.Jae, Mnemonic.Je, Mnemonic.Jne, Mnemonic.Jbe,
@@ -31,13 +38,36 @@ onMnemonics(JCC, {
   },
 });
 
+/** An indirect target: a 64-bit register or memory operand. */
+const indirectForm = (i: Insn) => i.kind[0] !== OK_BRANCH && i.size[0] === 8 && Gen.simpleOperand(i, 0) && i.kind[0] !== OK_IMM;
+
+/** Read an indirect target as a number (the fault for a bad one comes where ops/control.ts raises it). */
+function target(g: Gen, i: Insn): string {
+  const ad = i.kind[0] === OK_MEM ? g.addr(i) : undefined;
+  const v = g.read(i, 0, ad);
+  return g.bind(`(${v.hi} >>> 0) * 4294967296 + (${v.lo} >>> 0)`);
+}
+
 onMnemonics([Mnemonic.Call], {
-  flags: (i) => i.kind[0] === OK_BRANCH && i.target < TASK_LIMIT ? [0, 0] : null,
+  flags: (i) => (i.kind[0] === OK_BRANCH && i.target < TASK_LIMIT) || indirectForm(i) ? [0, 0] : null,
   touchesStack: true,
   emit(g, i) {
     const next = i.next;
-    push64(g, { lo: String(next % 4294967296 | 0), hi: String(Math.floor(next / 4294967296) | 0) });
-    if (!inside(g)) g.exitTo(String(i.target));
+    const ret = { lo: String(next % 4294967296 | 0), hi: String(Math.floor(next / 4294967296) | 0) };
+    if (i.kind[0] === OK_BRANCH) {
+      push64(g, ret);
+      if (!inside(g)) g.exitTo(String(i.target));
+      return;
+    }
+    // call *r/m: the return address is written first; a bad target then faults with rsp unchanged.
+    const t = target(g, i);
+    g.faultPoint();
+    const s = g.reg64(RSP);
+    const a = g.bind(`${s.hi} * 4294967296 + (${s.lo} >>> 0) - 8`);
+    g.memWrite(a, 8, ret.lo, ret.hi);
+    g.line(`if (${t} >= ${TASK_LIMIT}) G.badTarget(${t});`);
+    setSp(g, a);
+    g.exitTo(t);
   },
 });
 
