@@ -10,8 +10,8 @@
 // subnormals included. Results, C1 (rounded up), and the exception flags IE DE ZE OE UE PE follow the
 // hardware for these operations (tininess is detected after rounding, as for SSE). f2xm1 fyl2x fyl2xp1
 // fpatan (what long double libm uses) are correctly rounded, which the hardware is not always: see
-// their section. Not implemented (left to SIGILL): fsin fcos fsincos fptan (glibc and musl compute
-// sinl/cosl/tanl in C), and the BCD loads/stores.
+// their section. fsin fcos fsincos fptan reduce their operand modulo pi/2 with the same 66-bit pi as
+// the hardware, then round correctly. Not implemented (left to SIGILL): the BCD loads/stores.
 // Unmasked exceptions set ES/B and raise SIGFPE at the next waiting x87 instruction, as #MF does.
 
 import { Code } from 'iced-x86';
@@ -1297,6 +1297,120 @@ onCode(Code.Fpatan, (cpu, i) => {
   packBig(r, false);
   done();
 });
+
+// ---- fsin fcos fsincos fptan ------------------------------------------------------------------------
+//
+// The hardware reduces its operand modulo pi/2 with a 66-bit pi (pi rounded toward zero at 66 bits,
+// PI66 * 2^-64), quotient rounded to nearest, and exactly: r = |x| - k * PI66 * 2^-65, |r| <= pi/4, then
+// takes sin/cos of r for quadrant k mod 4. The reduced operand is off by k * (pi - PI66 * 2^-64) / 2,
+// about |x| * 2^-66 (visible in the results from |x| ~ 1000 on, and dominant next to a multiple of
+// pi/2, where the results are small). This host's fsin fcos fsincos give the correctly rounded values
+// of that model for about 99% of operands, its fptan for about 95%, and otherwise values one ulp away
+// (with C1 telling the direction of its own approximation). Here all four give the model's values
+// correctly rounded at 64 bits in the current rounding mode (precision control does not apply, as for
+// the other transcendentals).
+// Operands with |x| >= 2^63 are out of range: C2 = 1, nothing else changes.
+
+/** pi rounded toward zero to 66 bits, times 2^64. */
+const PI66 = 0x3243f6a8885a308d3n;
+
+/** |x| reduced by multiples of pi/2 as the hardware does: quadrant and reduced value (non-zero). */
+function trigReduce(x: Ext): { q: number; r: Big } {
+  const m = (BigInt(x.hi >>> 0) << 32n) | BigInt(x.lo >>> 0);
+  if (x.exp < -1) return { q: 0, r: { m, e: x.exp - 63 } }; // |x| < 1/2 < pi/4
+  const num = m << BigInt(x.exp - 63 + 65); // |x| * 2^65, an integer
+  const k = (2n * num + PI66) / (2n * PI66); // round to nearest (a tie is impossible: PI66 is odd)
+  return { q: Number(k & 3n), r: { m: num - k * PI66, e: -65 } };
+}
+
+/**
+ * sin(r) and cos(r) for a non-zero |r| <= pi/4, with relative precision about 2^-250. The series'
+ * corrections (sin r = r (1 - ts), cos r = 1 - tc) are kept at least one unit, so that for tiny r,
+ * whose corrections vanish in fixed point, the results still lie on the right side of r and 1.
+ */
+function sinCosSmall(r: Big): { s: Big; c: Big } {
+  const rf = toFixed(r), r2 = fmul(rf, rf);
+  let p = ONE, ts = 0n, tc = 0n;
+  for (let n = 1; ; n++) {
+    p = fmul(p, r2) / BigInt((2 * n - 1) * (2 * n)); // r^2n / (2n)!
+    if (p === 0n) break;
+    const q = p / BigInt(2 * n + 1); // r^2n / (2n+1)!
+    if (n & 1) { tc += p; ts += q; } else { tc -= p; ts -= q; }
+  }
+  if (ts < 1n) ts = 1n;
+  if (tc < 1n) tc = 1n;
+  return { s: { m: r.m * (ONE - ts), e: r.e - FP }, c: { m: ONE - tc, e: -FP } };
+}
+
+function negBig(b: Big): Big { return { m: -b.m, e: b.e }; }
+function divBig(a: Big, b: Big): Big { return { m: (a.m << 320n) / b.m, e: a.e - b.e - 320 }; }
+
+const T_SIN = 0, T_COS = 1, T_SINCOS = 2, T_TAN = 3;
+const ONE_SE = 0x3fff, ONE_HI = 0x80000000 | 0;
+
+/**
+ * The four instructions. fsin fcos: ST0 = f(ST0). fsincos: ST0 = sin, then push cos (cos ends in ST0,
+ * sin in ST1). fptan: ST0 = tan, then push 1. C2 is cleared (set for an out-of-range operand), C0 C3 are left as they were, C1 tells
+ * the rounding direction of the sine (fsin, fsincos), cosine or tangent. Masked stack faults and invalid
+ * operands give default NaNs in every destination (fsincos and fptan still push); a NaN operand is the
+ * result everywhere (fptan pushes the NaN rather than 1). Unmasked invalid-operation and denormal
+ * exceptions change no register.
+ */
+function trig(kind: number): Handler {
+  const two = kind === T_SINCOS || kind === T_TAN;
+  return (cpu, i) => {
+    begin(cpu, i);
+    S.fsw &= ~C2;
+    // Deliver a (to ST0) and, for fsincos/fptan, push b.
+    const deliver = (aSe: number, aHi: number, aLo: number, bSe: number, bHi: number, bLo: number): void => {
+      setRaw(phys(0), aSe, aHi, aLo);
+      if (two) { S.top = (S.top - 1) & 7; setRaw(phys(0), bSe, bHi, bLo); }
+    };
+    const faultNaN = (): void => { if (S.fcw & IE) deliver(INDEF_SE, INDEF_HI, 0, INDEF_SE, INDEF_HI, 0); end(); };
+    // Stack underflow (an empty ST0) comes first, then overflow (the push finding ST7 in use).
+    if (!(S.valid & (1 << phys(0)))) { fexc |= IE | SF; S.fsw &= ~C1; faultNaN(); return; }
+    if (two && S.valid & (1 << phys(7))) { fexc |= IE | SF; S.fsw |= C1; faultNaN(); return; }
+    getSt(X, 0);
+    if (invalidEncoding || X.cls === INF) { fexc |= IE; faultNaN(); return; }
+    if (X.cls === NAN) {
+      nanResult(R, X, null);
+      if (!(fexc & ~S.fcw & IE)) { packReg(R); deliver(oSe, oHi, oLo, oSe, oHi, oLo); }
+      end(); return;
+    }
+    if (X.cls === NORM && X.exp >= 63) { S.fsw |= C2; end(); return; }
+    if (fexc & ~S.fcw & DE) { end(); return; }
+    if (X.cls === ZERO) {
+      const z = X.sign << 15;
+      if (kind === T_SIN) deliver(z, 0, 0, 0, 0, 0);
+      else if (kind === T_COS) deliver(ONE_SE, ONE_HI, 0, 0, 0, 0);
+      else deliver(z, 0, 0, ONE_SE, ONE_HI, 0);
+      end(); return;
+    }
+    const { q, r } = trigReduce(X);
+    const sc = sinCosSmall(r);
+    // sin and cos of |x| from those of r and the quadrant.
+    let s = q === 0 ? sc.s : q === 1 ? sc.c : q === 2 ? negBig(sc.s) : negBig(sc.c);
+    const c = q === 0 ? sc.c : q === 1 ? negBig(sc.s) : q === 2 ? negBig(sc.c) : sc.s;
+    if (X.sign) s = negBig(s);
+    switch (kind) {
+      case T_SIN: packBig(s, false); deliver(oSe, oHi, oLo, 0, 0, 0); break;
+      case T_COS: packBig(c, false); deliver(oSe, oHi, oLo, 0, 0, 0); break;
+      case T_TAN: packBig(divBig(s, c), false); deliver(oSe, oHi, oLo, ONE_SE, ONE_HI, 0); break;
+      default: {
+        // Round the cosine first, so that C1 is left by the sine's rounding.
+        packBig(c, false);
+        const cSe = oSe, cHi = oHi, cLo = oLo;
+        packBig(s, false);
+        deliver(oSe, oHi, oLo, cSe, cHi, cLo);
+      }
+    }
+    end();
+  };
+}
+onCode(Code.Fsin, trig(T_SIN));
+onCode(Code.Fcos, trig(T_COS));
+onCode(Code.Fsincos, trig(T_SINCOS));
+onCode(Code.Fptan, trig(T_TAN));
 
 // Compares.
 function fcomHandler(form: number, pops: number, quiet: boolean): Handler {
