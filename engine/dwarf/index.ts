@@ -154,18 +154,36 @@ export class LineTable {
     return out;
   }
 
+  /** Per file: its lines with code, sorted, and the rows of each (built on first use). */
+  private readonly lineIndexes = new Map<string, { lines: number[]; rows: Map<number, LineEntry[]> } | null>();
+  private lineIndex(file: string): { lines: number[]; rows: Map<number, LineEntry[]> } | null {
+    let ix = this.lineIndexes.get(file);
+    if (ix !== undefined) return ix;
+    const all = this.byFile.get(file);
+    if (!all) ix = null;
+    else {
+      const rows = new Map<number, LineEntry[]>();
+      for (const e of all) { const l = rows.get(e.line); if (l) l.push(e); else rows.set(e.line, [e]); }
+      ix = { lines: [...rows.keys()].sort((a, b) => a - b), rows };
+    }
+    this.lineIndexes.set(file, ix);
+    return ix;
+  }
+
   /**
    * Where a breakpoint on `line` of `file` goes: that line, or the next line below it with code; one
    * address per function (the lowest statement address of the line in it). Undefined if no line at or
    * after `line` has code.
    */
   addressesForLine(file: string, line: number): { line: number; addresses: number[] } | undefined {
-    const rows = this.byFile.get(file);
-    if (!rows) return undefined;
-    let target = -1;
-    for (const e of rows) if (e.line >= line && (target < 0 || e.line < target)) target = e.line;
-    if (target < 0) return undefined;
-    const onLine = rows.filter(e => e.line === target);
+    const ix = this.lineIndex(file);
+    if (!ix) return undefined;
+    // The first line at or after `line` with code (binary search over the file's sorted lines).
+    let lo = 0, hi = ix.lines.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (ix.lines[mid] < line) lo = mid + 1; else hi = mid; }
+    if (lo >= ix.lines.length) return undefined;
+    const target = ix.lines[lo];
+    const onLine = ix.rows.get(target)!;
     const stmts = onLine.filter(e => e.isStmt);
     const use = stmts.length ? stmts : onLine;
     const perFunc = new Map<number | string, number>();

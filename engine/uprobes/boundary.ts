@@ -11,20 +11,23 @@ import { disassemble } from '../cpu/decode';
  * Files read for probing, kept while they stay the same file (dev, inode, size, mtime): the adapter
  * lives as long as the editor, and a program rebuilt between sessions must be read again.
  */
-interface Cached { key: string; data: Uint8Array | null; elf: ElfFile | null | undefined }
+interface Cached { key: string; data: Uint8Array | null; elf: ElfFile | null | undefined; checked: number }
 const cache = new Map<string, Cached>();
+/** A file checked this recently is not stat-ed again (a thousand probes registered at once). */
+const RECHECK_MS = 500;
 
 function cached(path: string): Cached {
+  let c = cache.get(path);
+  const now = performance.now();
+  if (c && now - c.checked < RECHECK_MS) return c;
   let key = '';
   try { const st = fs.statSync(path); key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`; } catch { /* unreadable */ }
-  let c = cache.get(path);
-  if (!c || c.key !== key) {
-    let data: Uint8Array | null = null;
-    try { const d = fs.readFileSync(path); data = new Uint8Array(d.buffer, d.byteOffset, d.byteLength); } catch { /* unreadable */ }
-    c = { key, data, elf: undefined };
-    cache.set(path, c);
-    for (const k of [...walks.keys()]) if (k.startsWith(`${path}\0`)) walks.delete(k);
-  }
+  if (c && c.key === key) { c.checked = now; return c; }
+  let data: Uint8Array | null = null;
+  try { const d = fs.readFileSync(path); data = new Uint8Array(d.buffer, d.byteOffset, d.byteLength); } catch { /* unreadable */ }
+  c = { key, data, elf: undefined, checked: now };
+  cache.set(path, c);
+  for (const k of [...walks.keys()]) if (k.startsWith(`${path}\0`)) walks.delete(k);
   return c;
 }
 
