@@ -414,6 +414,28 @@ function sqrtHandler(lanes: number, single: boolean): Handler {
 onSse('Sqrtps', sqrtHandler(4, true)); onSse('Sqrtpd', sqrtHandler(2, false));
 onSse('Sqrtss', sqrtHandler(1, true)); onSse('Sqrtsd', sqrtHandler(1, false));
 
+// rcpps/rcpss/rsqrtps/rsqrtss: approximations (relative error at most 1.5 * 2^-12, the architectural
+// bound); the exact bits are the vendor's table lookups, so here the correctly rounded value is given,
+// well inside the bound. MXCSR is neither read nor changed: no exceptions, no rounding control, and
+// denormal inputs count as zeros of their sign, tiny results are flushed to signed zeros.
+function approxHandler(lanes: number, rsqrt: boolean): Handler {
+  return (cpu, i) => {
+    loadOp(cpu, i, 1, B);
+    getX(cpu, i.reg[0], A);
+    for (let k = 0; k < lanes; k++) {
+      const b = B.i32[k];
+      if ((b & 0x7f800000) === 0x7f800000 && (b & 0x7fffff) !== 0) { A.i32[k] = b | 0x400000; continue; } // NaN: quietened
+      const x = (b & 0x7f800000) === 0 ? (b < 0 ? -0 : 0) : B.f32[k];
+      if (rsqrt && x < 0) { A.i32[k] = 0xffc00000 | 0; continue; } // the default NaN
+      const r = Math.fround(rsqrt ? 1 / Math.sqrt(x) : 1 / x);
+      A.f32[k] = Math.abs(r) < 1.1754943508222875e-38 ? (r < 0 || Object.is(r, -0) ? -0 : 0) : r;
+    }
+    putX(cpu, i.reg[0], A);
+  };
+}
+onSse('Rcpps', approxHandler(4, false)); onSse('Rcpss', approxHandler(1, false));
+onSse('Rsqrtps', approxHandler(4, true)); onSse('Rsqrtss', approxHandler(1, true));
+
 // min/max: the second operand is returned unless the first is strictly smaller (larger): so for NaNs
 // (either, quiet or signalling: IE) and for two zeros of any signs. Nothing is quietened.
 function minmax(max: boolean, lanes: number, single: boolean): Handler {
