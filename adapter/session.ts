@@ -29,6 +29,9 @@ export interface UprobeLaunchArguments extends DebugProtocol.LaunchRequestArgume
 
 const THREAD_ID = 1;
 
+/** Pace of guest output handed to the editor by the in-process adapter, in bytes a second. */
+export const INLINE_RATE = 32 * 1024 * 1024;
+
 export class UprobeDebugSession extends LoggingDebugSession {
   private rt: Runtime;
   private handles = new Handles<VarRef>();
@@ -50,7 +53,7 @@ export class UprobeDebugSession extends LoggingDebugSession {
       xolState: (body) => this.sendEvent(new Event('xolState', body)),
       trace: (line) => this.sendEvent(new Event('uprobeTrace', traceBody(line))),
       backlog: () => this.backlog(),
-      whenDrained: (f) => { this.onDrain = f; },
+      whenDrained: (f) => this.whenDrained(f),
     });
   }
 
@@ -58,10 +61,15 @@ export class UprobeDebugSession extends LoggingDebugSession {
   // Over stdio or a socket, messages the client has not read yet wait in the stream's queue, which
   // grows without limit if written to faster than it is read. The runtime holds the guest while the
   // queue is long (see OUTPUT_HIGH_WATER in runtime.ts) and resumes it on 'drain'. In-process (the
-  // extension's inline adapter) there is no stream and no holding back.
+  // extension's inline adapter) there is no stream to watch: guest output is then paced instead, at
+  // most INLINE_RATE bytes a second on average (a token bucket whose debt counts as the backlog), so a
+  // flooding guest is held rather than handing the editor more than it can be expected to take.
 
   private transport: NodeJS.WritableStream | null = null;
   private onDrain: (() => void) | null = null;
+  /** In-process pacing: bytes sent and not yet paid for at INLINE_RATE, as of `debtAt`. */
+  private debt = 0;
+  private debtAt = 0;
 
   override start(inStream: NodeJS.ReadableStream, outStream: NodeJS.WritableStream): void {
     super.start(inStream, outStream);
@@ -76,14 +84,30 @@ export class UprobeDebugSession extends LoggingDebugSession {
    */
   private sendOutput(category: string, text: string): void {
     logger.verbose(`To client: output event (${category}, ${text.length} characters)`);
+    if (!this.transport) this.debt = this.inlineDebt() + text.length;
     DebugSession.prototype.sendEvent.call(this, new OutputEvent(text, category));
   }
 
   /** Bytes written to the transport and not yet handed to the OS (0 when unknown or closed). */
   private backlog(): number {
-    const w = this.transport as (NodeJS.WritableStream & { writableLength?: number; destroyed?: boolean }) | null;
-    if (!w || w.destroyed) return 0;
+    if (!this.transport) return this.inlineDebt();
+    const w = this.transport as NodeJS.WritableStream & { writableLength?: number; destroyed?: boolean };
+    if (w.destroyed) return 0;
     return w.writableLength ?? 0;
+  }
+
+  /** The in-process debt now (it is paid off at INLINE_RATE). */
+  private inlineDebt(): number {
+    const now = performance.now();
+    this.debt = Math.max(0, this.debt - (now - this.debtAt) * INLINE_RATE / 1000);
+    this.debtAt = now;
+    return this.debt;
+  }
+
+  /** Call f when the backlog has drained: on 'drain' from the stream, or once the debt is paid. */
+  private whenDrained(f: () => void): void {
+    if (this.transport) { this.onDrain = f; return; }
+    setTimeout(f, Math.ceil(this.inlineDebt() / INLINE_RATE * 1000));
   }
 
   /** The runtime (for in-process users such as tests and the extension's views). */

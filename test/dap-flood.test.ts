@@ -242,3 +242,49 @@ if (process.env.UL_FLOOD_LONG === '1') test(`a ${LONG_GB} GB flood (UL_FLOOD_LON
   const r = await flood('flood-long', { writeSize: MB, writes: LONG_GB * 1024, status: 9, stallEvery: 512 * MB, stallMs: 1000, probeEvery: 256 * MB });
   check(r, 9, `${LONG_GB * 1024} x 1 MB writes`, LONG_GB >= 1);
 });
+
+test('in-process adapter (the extension\'s inline mode): guest output is paced at INLINE_RATE, nothing dropped', async (t) => {
+  if (!ready(t)) return;
+  // No stream to watch: the session is driven through handleMessage/onDidSendMessage as VS Code's
+  // DebugAdapterInlineImplementation drives it. 96 MB must take at least (96 MB - the 4 MB allowance)
+  // at 32 MB/s, arrive whole and in order, and at no moment may the adapter have handed over more than
+  // the allowance beyond what the pace permits.
+  const { UprobeDebugSession, INLINE_RATE } = await import('../adapter/session');
+  const MB = 1 << 20;
+  const writes = 96, writeSize = MB, total = writes * writeSize;
+  const exe = buildAsm(floodSource(writeSize, writes, 7), 'flood-inline');
+  const s = new UprobeDebugSession();
+  let got = 0, seq = 1, maxAhead = 0, exitCode = -1, badAt = -1;
+  const t0 = performance.now();
+  const done = new Promise<void>((resolve) => {
+    s.onDidSendMessage((m: unknown) => {
+      const msg = m as { type: string; event?: string; body?: { output?: string; category?: string; exitCode?: number } };
+      if (msg.type !== 'event') return;
+      if (msg.event === 'output' && msg.body?.category === 'stdout') {
+        const text = msg.body.output ?? '';
+        // The guest writes lines of 63 letters a..p cycling, then a newline.
+        for (let k = 0; k < text.length && badAt < 0; k += 4093) {
+          const pos = (got + k) % writeSize, want = pos % 64 === 63 ? '\n' : String.fromCharCode(0x61 + (pos % 64 & 15));
+          if (text[k] !== want) badAt = got + k;
+        }
+        got += text.length;
+        const allowed = 4 * MB + (performance.now() - t0) / 1000 * INLINE_RATE + MB;
+        maxAhead = Math.max(maxAhead, got - allowed);
+      }
+      if (msg.event === 'exited') exitCode = msg.body?.exitCode ?? -1;
+      if (msg.event === 'terminated') resolve();
+    });
+  });
+  const send = (command: string, args: object) => s.handleMessage({ seq: seq++, type: 'request', command, arguments: args } as never);
+  send('initialize', { adapterID: 'uprobe' });
+  send('launch', { program: exe });
+  send('configurationDone', {});
+  await done;
+  const secs = (performance.now() - t0) / 1000;
+  t.diagnostic(`in-process: ${total / MB} MB in ${secs.toFixed(1)} s (pace ${(INLINE_RATE / MB).toFixed(0)} MB/s)`);
+  assert.equal(got, total, 'every byte arrived');
+  assert.equal(badAt, -1, `content in order (first bad byte at ${badAt})`);
+  assert.equal(exitCode, 7);
+  assert.ok(maxAhead <= 0, `handed over ${(maxAhead / MB).toFixed(1)} MB beyond the pace`);
+  assert.ok(secs >= (total - 4 * MB) / INLINE_RATE * 0.95, `paced: ${secs.toFixed(1)} s`);
+});
