@@ -41,6 +41,7 @@ export interface KernelRun { lines: string[]; status: number | null; stdout: str
 export function kernelTrace(exe: string, defs: string[], args: string[] = [], input?: string): KernelRun {
   const group = uniqueGroup();
   const mine = defs.map(d => withGroup(d, group));
+  const inst = `${TRACEFS}/instances/${group}`;
   try {
     for (const d of mine) {
       try { append('uprobe_events', d); } catch (e) {
@@ -48,19 +49,26 @@ export function kernelTrace(exe: string, defs: string[], args: string[] = [], in
         throw new Error(`kernel refused '${d}': ${(e as Error).message}\n${log}`);
       }
     }
-    fs.writeFileSync(`${TRACEFS}/events/${group}/enable`, '1');
+    // A trace instance of our own: its ring buffer is not shared with tests running at the same time (a
+    // probe on libc in another test fires in every process and would overwrite the global buffer).
+    fs.mkdirSync(inst);
+    // Enabled one by one, last defined first: each registration puts its consumer at the head of the
+    // probe's list, so handlers at one address run in definition order, as when the whole group is
+    // enabled at once at the top level (where the tests' expectations come from).
+    for (const d of [...mine].reverse()) fs.writeFileSync(`${inst}/events/${group}/${d.split(/\s+/)[0].split('/')[1]}/enable`, '1');
     const t0 = process.hrtime.bigint();
     const r = spawnSync(exe, args, { input, env: {}, maxBuffer: 1 << 26 });
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    fs.writeFileSync(`${TRACEFS}/events/${group}/enable`, '0');
-    const trace = fs.readFileSync(`${TRACEFS}/trace`, 'utf8').split('\n');
+    fs.writeFileSync(`${inst}/events/${group}/enable`, '0');
+    const trace = fs.readFileSync(`${inst}/trace`, 'utf8').split('\n');
     const names = new Set(mine.map(d => d.split(/\s+/)[0].split('/')[1]));
     const lines = trace.filter(l => !l.startsWith('#') && l.trim() && [...names].some(n => l.includes(` ${n}: (`)) &&
       l.includes(`-${r.pid}`));
     const profile = fs.readFileSync(`${TRACEFS}/uprobe_profile`, 'utf8').split('\n').filter(l => [...names].some(n => new RegExp(`\\s${n}\\s`).test(l)));
     return { lines, status: r.status, stdout: r.stdout.toString('latin1'), profile, seconds };
   } finally {
-    try { fs.writeFileSync(`${TRACEFS}/events/${group}/enable`, '0'); } catch { /* not created */ }
+    try { fs.writeFileSync(`${inst}/events/${group}/enable`, '0'); } catch { /* not created */ }
+    try { fs.rmdirSync(inst); } catch { /* not created */ }
     for (const d of mine) {
       const name = d.split(/\s+/)[0].slice(2);
       try { append('uprobe_events', `-:${name}`); } catch { /* not created */ }

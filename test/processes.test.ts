@@ -444,15 +444,22 @@ function kernelTraceAll(exe: string, defs: string[]): string[] {
   const group = uniqueGroup('ulproc');
   const mine = defs.map(d => withGroup(d, group));
   const names = mine.map(d => d.split(/\s+/)[0].split('/')[1]);
+  const inst = `${TRACEFS}/instances/${group}`;
   try {
     for (const d of mine) fs.appendFileSync(`${TRACEFS}/uprobe_events`, d + '\n');
-    fs.writeFileSync(`${TRACEFS}/events/${group}/enable`, '1');
+    // A trace instance of our own: a ring buffer that tests running at the same time do not share.
+    fs.mkdirSync(inst);
+    // Enabled one by one, last defined first: each registration puts its consumer at the head of the
+    // probe's list, so handlers at one address run in definition order, as when the whole group is
+    // enabled at once at the top level (where the tests' expectations come from).
+    for (const d of [...mine].reverse()) fs.writeFileSync(`${inst}/events/${group}/${d.split(/\s+/)[0].split('/')[1]}/enable`, '1');
     spawnSync(exe, [], { env: {} });
-    fs.writeFileSync(`${TRACEFS}/events/${group}/enable`, '0');
-    return fs.readFileSync(`${TRACEFS}/trace`, 'utf8').split('\n')
+    fs.writeFileSync(`${inst}/events/${group}/enable`, '0');
+    return fs.readFileSync(`${inst}/trace`, 'utf8').split('\n')
       .filter(l => !l.startsWith('#') && names.some(n => l.includes(` ${n}: (`)) && l.includes(`${path.basename(exe)}-`));
   } finally {
-    try { fs.writeFileSync(`${TRACEFS}/events/${group}/enable`, '0'); } catch { /* not created */ }
+    try { fs.writeFileSync(`${inst}/events/${group}/enable`, '0'); } catch { /* not created */ }
+    try { fs.rmdirSync(inst); } catch { /* not created */ }
     for (const d of mine) { try { fs.appendFileSync(`${TRACEFS}/uprobe_events`, `-:${d.split(/\s+/)[0].slice(2)}\n`); } catch { /* not created */ } }
   }
 }
