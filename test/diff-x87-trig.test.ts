@@ -27,9 +27,8 @@
 
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { buildAsm, buildC, runNative, runEmu, need, have, tmpDir } from './util';
+import { buildAsm, buildC, runNative, runEmu, need, have } from './util';
+import { writeOutAndExit, dataSections } from './diffgen/asmio';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -144,12 +143,7 @@ function program(ts: Template[]): string {
     total += t.cases.length;
   }
   const outLen = total * REC_OUT;
-  lines.push('  lea outbuf(%rip), %rsi', `  mov $${outLen}, %r12`, '2:', '  mov $1, %eax', '  mov $1, %edi', '  mov %r12, %rdx',
-    '  syscall', '  test %rax, %rax', '  jle 3f', '  add %rax, %rsi', '  sub %rax, %r12', '  jnz 2b', '3:',
-    '  mov $60, %eax', '  xor %edi, %edi', '  syscall');
-  const data = path.join(tmpDir('x87trig-'), 'inputs.bin');
-  fs.writeFileSync(data, Buffer.concat(ts.flatMap(t => t.cases)));
-  lines.push('.data', '.balign 16', `indata: .incbin "${data}"`, '.bss', '.balign 64', `outbuf: .space ${outLen}`);
+  lines.push(...writeOutAndExit(outLen), ...dataSections('x87trig-', ts.flatMap(t => t.cases), outLen));
   return lines.join('\n') + '\n';
 }
 
