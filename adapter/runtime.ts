@@ -774,6 +774,17 @@ export class Runtime {
     return null;
   }
 
+  /** One instruction of a step: a call is stepped over whole when stepping over. */
+  private *stepInsn(kind: StepKind): Generator<void, StopInfo | null> {
+    const p = this.p!, cpu = p.cpu;
+    if (kind === 'over' && this.isCallAt(cpu.rip)) {
+      const s = this.stepOne(false);
+      if (s || p.exit) return s;
+      return yield* this.runUntilReturn(cpu.rsp);
+    }
+    return this.stepOne(false);
+  }
+
   private *stepGen(kind: StepKind, granularity: Granularity): Generator<void, StopInfo | null> {
     const p = this.p!;
     const cpu = p.cpu;
@@ -818,15 +829,8 @@ export class Runtime {
     const start = granularity === 'instruction' ? undefined : this.lineAt(cpu.rip);
     if (!start) {
       // Instruction step (also where there is no line information).
-      if (kind === 'over' && this.isCallAt(cpu.rip)) {
-        const s = this.stepOne(false);
-        if (s || p.exit) return s;
-        const r = yield* this.runUntilReturn(cpu.rsp);
-        if (r || p.exit) return r;
-      } else {
-        const s = this.stepOne(false);
-        if (s || p.exit) return s;
-      }
+      const s = yield* this.stepInsn(kind);
+      if (s || p.exit) return s;
       return this.finishStep();
     }
 
@@ -834,15 +838,8 @@ export class Runtime {
     let cur: LineEntry = start;
     const startSp = cpu.rsp;
     for (;;) {
-      if (kind === 'over' && this.isCallAt(cpu.rip)) {
-        const s = this.stepOne(false);
-        if (s || p.exit) return s;
-        const r = yield* this.runUntilReturn(cpu.rsp);
-        if (r || p.exit) return r;
-      } else {
-        const s = this.stepOne(false);
-        if (s || p.exit) return s;
-      }
+      const s = yield* this.stepInsn(kind);
+      if (s || p.exit) return s;
       yield;
       const ip = cpu.rip;
       if (startSlot !== undefined && cpu.rsp > startSlot) return this.finishStep(); // returned to the caller

@@ -10,17 +10,8 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { buildAsm, runNative, runEmu, need, have, exitCode } from './util';
 import { writeOutAndExit, dataSections } from './diffgen/asmio';
+import { rng } from './diffgen/sse';
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** 80-bit values as [sign/exponent, significand high, significand low]. */
 type X80 = [number, number, number];
