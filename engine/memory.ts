@@ -48,7 +48,17 @@ export class Page {
 }
 
 /** Entries in each software TLB (a power of two). */
-const TLB_SIZE = 64, TLB_MASK = TLB_SIZE - 1;
+export const TLB_SIZE = 256, TLB_MASK = TLB_SIZE - 1;
+/**
+ * The TLBs are two-way set associative: page number `no` lives in slot tlbSet(no) (the most recently
+ * filled) or the one after it. Higher bits of the page number are folded into the set index, so that
+ * streams a power-of-two number of pages apart (merge sort's halves, a buffer and its copy) do not
+ * share a set, and two pages that do share one (a global and a heap array) no longer evict each other
+ * at every access. The block compiler's generated code computes the same expression (TLB_SET_JS).
+ */
+export function tlbSet(no: number): number { return ((no ^ (no >>> 7)) & (TLB_MASK >> 1)) << 1; }
+/** tlbSet as a JavaScript expression of a page-number local, for generated code. */
+export const TLB_SET_JS = (pn: string): string => `(((${pn} ^ (${pn} >>> 7)) & ${TLB_MASK >> 1}) << 1)`;
 
 export type CodeWriteListener = (pageNo: number) => void;
 
@@ -80,11 +90,13 @@ export class Memory {
   faultErr = 0;
 
   // Direct-mapped software TLBs (page number -> page), one for reads and one for writes. Tags are NaN
-  // when empty: no address maps to it (-1 would, for addresses just below 0).
-  private readonly rTag = new Float64Array(TLB_SIZE).fill(NaN);
-  private readonly rPg: (Page | null)[] = new Array<Page | null>(TLB_SIZE).fill(null);
-  private readonly wTag = new Float64Array(TLB_SIZE).fill(NaN);
-  private readonly wPg: (Page | null)[] = new Array<Page | null>(TLB_SIZE).fill(null);
+  // when empty: no address maps to it (-1 would, for addresses just below 0). The block compiler's code
+  // reads them directly (jit/gen.ts memRead/memWrite): an entry must only ever name a page that access
+  // may use without further checks, and the write TLB never holds a page with decoded code.
+  readonly rTag = new Float64Array(TLB_SIZE).fill(NaN);
+  readonly rPg: (Page | null)[] = new Array<Page | null>(TLB_SIZE).fill(null);
+  readonly wTag = new Float64Array(TLB_SIZE).fill(NaN);
+  readonly wPg: (Page | null)[] = new Array<Page | null>(TLB_SIZE).fill(null);
 
   constructor(readonly account: PageAccount = new PageAccount()) {}
 
@@ -272,19 +284,23 @@ export class Memory {
   }
 
   private readPage(addr: number): Page {
-    const no = Math.floor(addr / PAGE_SIZE), slot = no & TLB_MASK;
-    if (this.rTag[slot] === no) return this.rPg[slot]!;
+    const no = Math.floor(addr / PAGE_SIZE), set = tlbSet(no);
+    if (this.rTag[set] === no) return this.rPg[set]!;
+    if (this.rTag[set + 1] === no) return this.rPg[set + 1]!;
     if (!(addr >= 0 && addr < TASK_SIZE)) this.fault(addr, false);
     const p = this.page(addr);
     if (!p) this.fault(addr, false);
     if (!(p.prot & PROT_READ)) this.fault(addr, true);
-    this.rTag[slot] = no; this.rPg[slot] = p;
+    // The set's other way keeps the page filled before this one.
+    this.rTag[set + 1] = this.rTag[set]; this.rPg[set + 1] = this.rPg[set];
+    this.rTag[set] = no; this.rPg[set] = p;
     return p;
   }
 
   private writePage(addr: number): Page {
-    const no = Math.floor(addr / PAGE_SIZE), slot = no & TLB_MASK;
-    if (this.wTag[slot] === no) return this.wPg[slot]!;
+    const no = Math.floor(addr / PAGE_SIZE), set = tlbSet(no);
+    if (this.wTag[set] === no) return this.wPg[set]!;
+    if (this.wTag[set + 1] === no) return this.wPg[set + 1]!;
     if (!(addr >= 0 && addr < TASK_SIZE)) this.fault(addr, false, 2);
     const p = this.page(addr);
     if (!p) this.fault(addr, false, 2);
@@ -296,7 +312,8 @@ export class Memory {
       this.onCodeWrite(no);
       return p;
     }
-    this.wTag[slot] = no; this.wPg[slot] = p;
+    this.wTag[set + 1] = this.wTag[set]; this.wPg[set + 1] = this.wPg[set];
+    this.wTag[set] = no; this.wPg[set] = p;
     return p;
   }
 
@@ -305,8 +322,8 @@ export class Memory {
     const no = Math.floor(addr / PAGE_SIZE);
     const p = this.pages.get(no);
     if (p) p.code = true;
-    const slot = no & TLB_MASK;
-    if (this.wTag[slot] === no) { this.wTag[slot] = NaN; this.wPg[slot] = null; }
+    const set = tlbSet(no);
+    for (let w = set; w < set + 2; w++) if (this.wTag[w] === no) { this.wTag[w] = NaN; this.wPg[w] = null; }
   }
 
   // ---- reads ------------------------------------------------------------------------------------

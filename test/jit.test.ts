@@ -105,6 +105,69 @@ out: .fill 64
   assert.equal(e.stdout, n.stdout);
 });
 
+test('a block goes on past conditional jumps: side exits leave with every flag exact, a back edge in the middle loops', (t) => {
+  if (!need(t, have('as') && have('ld'), 'binutils (as, ld) not installed')) return;
+  // One block from `top` to the final jnz (block.ts goes on at each fall-through). The jo side exit is
+  // taken in some rounds: at `neg` the flags come from two instructions (imul sets CF and OF, SF ZF AF
+  // PF stay the add's), and inside the block nothing reads the add's flags (cmp overwrites them), so
+  // only the exit needs them. The jb in the middle jumps back to the block's own start.
+  const exe = buildAsm(`  .globl _start
+_start:
+  mov $300000, %ecx
+  mov $12345, %r8d
+  xor %eax, %eax
+  xor %ebx, %ebx
+  xor %edx, %edx
+  xor %r10, %r10
+top:
+  imul $1103515245, %r8d, %r8d
+  add $12345, %r8d
+  mov %r8d, %r11d
+  shl $24, %r11
+  mov %r8d, %esi
+  shr $24, %esi
+  add %r8d, %eax
+  imul %rsi, %r11
+  jo neg
+  add $1, %ebx
+  cmp $0x20000000, %r8d
+  jb top
+  sub %r8d, %edx
+  dec %ecx
+  jnz top
+  jmp done
+neg:
+  pushfq
+  pop %r9
+  and $0x8d5, %r9
+  add %r9, %r10
+  rol $7, %r10
+  dec %ecx
+  jnz top
+done:
+  mov %eax, out(%rip)
+  mov %ebx, out+4(%rip)
+  mov %edx, out+8(%rip)
+  mov %r10, out+16(%rip)
+  mov $1, %eax
+  mov $1, %edi
+  lea out(%rip), %rsi
+  mov $24, %edx
+  syscall
+  mov $60, %eax
+  xor %edi, %edi
+  syscall
+  .data
+out: .fill 24
+`, 'side-exits');
+  const n = runNative(exe), e = runEmu(exe, [], undefined, ['-v']);
+  assert.equal(n.stdout.length, 24);
+  assert.equal(Buffer.from(e.stdout, 'latin1').toString('hex'), Buffer.from(n.stdout, 'latin1').toString('hex'));
+  assert.match(e.stderr, /[1-9]\d* blocks compiled/);
+  const off = runEmu(exe, [], undefined, [], { UL_JIT: '0' });
+  assert.equal(off.stdout, n.stdout);
+});
+
 test('indirect calls and jumps in compiled blocks: targets, return addresses, and a bad target faulting on the call', (t) => {
   if (!need(t, have('as') && have('ld'), 'binutils (as, ld) not installed')) return;
   // A loop calls through a register and jumps through a memory table; on the last round the call

@@ -1,5 +1,6 @@
-// Blocks: runs of decoded instructions that go through direct jumps and calls and end at the first
-// other control transfer (or at an instruction after which the CPU must look at its state again:
+// Blocks: runs of decoded instructions that go through direct jumps and calls, go on past conditional
+// jumps at their fall-through (the taken side leaves the block there: a side exit), and end at the
+// first other control transfer (or at an instruction after which the CPU must look at its state again:
 // syscall, int3, popf, anything that faults by design). A block is the unit the block compiler (jit/) turns into one JavaScript function;
 // until it is hot it is run by interpreting its instructions one after another.
 //
@@ -35,10 +36,13 @@ export class Block {
 /** Longest block, in instructions. */
 export const MAX_BLOCK = 48;
 
+/** Conditional jumps: a block goes on at their fall-through. */
+export const JCC = new Set<number>([Mnemonic.Jo, Mnemonic.Jno, Mnemonic.Jb, Mnemonic.Jae, Mnemonic.Je, Mnemonic.Jne,
+  Mnemonic.Jbe, Mnemonic.Ja, Mnemonic.Js, Mnemonic.Jns, Mnemonic.Jp, Mnemonic.Jnp, Mnemonic.Jl, Mnemonic.Jge,
+  Mnemonic.Jle, Mnemonic.Jg]);
+
 const ENDS = new Set<number>([
-  Mnemonic.Jmp, Mnemonic.Jo, Mnemonic.Jno, Mnemonic.Jb, Mnemonic.Jae, Mnemonic.Je, Mnemonic.Jne, Mnemonic.Jbe,
-  Mnemonic.Ja, Mnemonic.Js, Mnemonic.Jns, Mnemonic.Jp, Mnemonic.Jnp, Mnemonic.Jl, Mnemonic.Jge, Mnemonic.Jle,
-  Mnemonic.Jg, Mnemonic.Call, Mnemonic.Ret, Mnemonic.Retf, Mnemonic.Loop, Mnemonic.Loope, Mnemonic.Loopne,
+  Mnemonic.Jmp, ...JCC, Mnemonic.Call, Mnemonic.Ret, Mnemonic.Retf, Mnemonic.Loop, Mnemonic.Loope, Mnemonic.Loopne,
   Mnemonic.Jrcxz, Mnemonic.Jecxz, Mnemonic.Int3, Mnemonic.Int, Mnemonic.Int1, Mnemonic.Into, Mnemonic.Syscall,
   Mnemonic.Sysenter, Mnemonic.Hlt, Mnemonic.Ud0, Mnemonic.Ud1, Mnemonic.Ud2, Mnemonic.Popf, Mnemonic.Popfq,
   Mnemonic.Iretq, Mnemonic.Iretd, Mnemonic.Iret,
@@ -56,7 +60,8 @@ const TASK_LIMIT = 0x800000000000;
 /**
  * Form the block starting at ip with `decode` (the CPU's cached decoder). A direct jmp or call does not
  * end it: the block goes on at the target (the call pushes its return address on the way), so a call
- * to a small function and the code after a jump run as one block. Returns null when even the first
+ * to a small function and the code after a jump run as one block. Nor does a conditional jump: the
+ * block goes on at its fall-through, and the taken side leaves the block (a side exit). Returns null when even the first
  * instruction cannot be decoded (the interpreter then raises the fault at the right place).
  */
 export function formBlock(ip: number, decode: (ip: number) => Insn, unknown: unknown): Block | null {
@@ -80,6 +85,12 @@ export function formBlock(ip: number, decode: (ip: number) => Insn, unknown: unk
       // Stop at a target already in the block (a loop) or too far afield.
       if (seen.has(i.target) || pages.length >= MAX_PAGES) break;
       at = i.target;
+      continue;
+    }
+    if (JCC.has(i.mnemonic) && i.kind[0] === OK_BRANCH) {
+      // The taken side is a side exit; the block goes on at the fall-through unless that closes a loop.
+      if (seen.has(i.next) || pages.length >= MAX_PAGES) break;
+      at = i.next;
       continue;
     }
     if (endsBlock(i, unknown)) break;

@@ -46,6 +46,7 @@ function fromIced(ins: Instruction, bytes: Uint8Array, lookup: HandlerLookup, un
   d.rep = ins.hasRepPrefix || ins.hasRepePrefix ? 1 : ins.hasRepnePrefix ? 2 : 0;
   d.lock = ins.hasLockPrefix;
   d.cc = ins.conditionCode;
+  d.flagsRW = (ins.rflagsRead | ins.rflagsModified) !== 0;
   let immSeen = false;
   for (let n = 0; n < Math.min(d.opCount, 4); n++) {
     const k = ins.opKind(n);

@@ -54,6 +54,8 @@ export class Insn {
   opSize = 0;
   /** Condition code for jcc/setcc/cmovcc (iced ConditionCode), 0 if none. */
   cc = 0;
+  /** The instruction reads or changes rflags (iced-x86's rflagsRead / rflagsModified). */
+  flagsRW = false;
   /** A single-step trap is not taken after this instruction but after the next (syscall). */
   trapAfterNext = false;
   exec: Handler = () => {};

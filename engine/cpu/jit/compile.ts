@@ -11,10 +11,12 @@
 
 import { Mnemonic } from 'iced-x86';
 import type { Insn } from '../insn';
-import { OK_BRANCH, OK_MEM } from '../insn';
+import { OK_BRANCH, OK_IMM, OK_MEM, OK_REG } from '../insn';
+import { RC_ST, RC_XMM } from '../regs';
 import { LazyFlags, PARITY, ARITH } from '../flags';
 import { GuestFault, SIGSEGV, SI_KERNEL } from '../../errors';
 import type { Block, BlockFn } from '../block';
+import { JCC } from '../block';
 import { Gen } from './gen';
 import { emitterFor, Emitter } from './emitters';
 import { nothing, NOP_CODES } from './emit-move';
@@ -22,7 +24,8 @@ import './emit-alu';
 import './emit-shift';
 import './emit-control';
 import './emit-mul';
-import { mulHiU32, mulS64, prod } from '../ops/muldiv';
+import './emit-sse';
+import { mulHiU32, mulS64, mulU64, prod } from '../ops/muldiv';
 
 /** Branches whose emitters end the block themselves. */
 const BRANCHES = new Set<number>([Mnemonic.Jmp, Mnemonic.Call, Mnemonic.Ret, Mnemonic.Jo, Mnemonic.Jno, Mnemonic.Jb,
@@ -37,12 +40,16 @@ function load(fk: number, fs: number, frl: number, frh: number, fal: number, fah
   return f;
 }
 export const helpers = {
-  mulHiU32, mulS64, prod,
+  mulHiU32, mulS64, mulU64, prod,
   arith(fk: number, fs: number, frl: number, frh: number, fal: number, fah: number, fbl: number, fbh: number, fci: number, fbt: number): number {
     return load(fk, fs, frl, frh, fal, fah, fbl, fbh, fci, fbt).get() & ARITH;
   },
   cond(cc: number, fk: number, fs: number, frl: number, frh: number, fal: number, fah: number, fbl: number, fbh: number, fci: number, fbt: number): boolean {
     return load(fk, fs, frl, frh, fal, fah, fbl, fbh, fci, fbt).cond(cc);
+  },
+  /** A misaligned operand of an aligned 16-byte SSE access (as ops/sse-move.ts checkAlign16). */
+  misaligned16(): never {
+    throw new GuestFault(SIGSEGV, 0, 'misaligned 16-byte SSE operand', SI_KERNEL);
   },
   /** A return to a non-canonical or kernel address (as ops/control.ts jumpTo). */
   badTarget(t: number): never {
@@ -50,18 +57,18 @@ export const helpers = {
   },
 };
 
-interface Plan { e: Emitter | null; reads: number; writes: number; faults: boolean }
+interface Plan { e: Emitter | null; reads: number; writes: number; faults: boolean; exits: boolean }
 
 function plan(i: Insn): Plan {
   const e = NOP_CODES.has(i.code) ? nothing : emitterFor(i.mnemonic);
   const f = e?.flags(i) ?? null;
-  if (!e || !f) return { e: null, reads: ARITH, writes: ARITH, faults: true };
+  if (!e || !f) return { e: null, reads: ARITH, writes: ARITH, faults: true, exits: true };
   let mem = false;
   for (let n = 0; n < i.opCount && n < 4; n++) if (i.kind[n] === OK_MEM) mem = true;
   if (e === nothing) mem = false;
   // An indirect jump can fault on its target (#GP) even from a register.
   const indirect = (i.mnemonic === Mnemonic.Jmp || i.mnemonic === Mnemonic.Call) && i.kind[0] !== OK_BRANCH;
-  return { e, reads: f[0], writes: f[1], faults: mem || indirect || e.touchesStack === true || (i.kind[0] === OK_MEM) };
+  return { e, reads: f[0], writes: f[1], faults: mem || indirect || e.touchesStack === true || (i.kind[0] === OK_MEM), exits: JCC.has(i.mnemonic) };
 }
 
 /** Compile a block; null if nothing in it is worth compiling. */
@@ -75,10 +82,11 @@ export function compileBlock(b: Block): BlockFn | null {
   let live = ARITH;
   for (let k = n - 1; k >= 0; k--) {
     const p = plans[k];
-    if (p.faults && writesMemory(insns[k], p)) live = ARITH;
+    // A side exit (a jcc inside the block) leaves with every flag as it is after the jcc.
+    if ((p.faults && writesMemory(insns[k], p)) || p.exits) live = ARITH;
     liveAfter[k] = live;
     live = (live & ~p.writes) | p.reads;
-    if (p.faults) live = ARITH;
+    if (p.faults || p.exits) live = ARITH;
   }
 
   // Flags the block reads before setting them (a handler run out of line reads them all; a partial
@@ -97,7 +105,7 @@ export function compileBlock(b: Block): BlockFn | null {
   const store = g.storeAll();
   const src = `return function block_${b.start.toString(16)}(cpu, budget) {
 const r = cpu.r, mem = cpu.mem, F = cpu.f;
-${g.prologue()}let done = 0, k = 0, fb = 0, nip = 0;
+${g.usesTlb ? 'const rT = mem.rTag, rP = mem.rPg, wT = mem.wTag, wP = mem.wPg;\n' : ''}${g.usesXmm ? 'const X = cpu.xmm;\n' : ''}${g.prologue()}let done = 0, k = 0, fb = 0, nip = 0;
 try {
 loop: for (;;) {
 ${body}
@@ -130,8 +138,9 @@ function emit(b: Block, plans: Plan[], liveAfter: number[], liveIn: number, firs
   g.flagsLiveIn = liveIn !== 0;
   const end = insns[n - 1];
   // Either way out of a final jcc (or a final jmp) may lead back to the start.
-  g.loops = BRANCHES.has(end.mnemonic) && end.mnemonic !== Mnemonic.Call && end.mnemonic !== Mnemonic.Ret &&
-    (end.target === b.start || (end.mnemonic !== Mnemonic.Jmp && end.next === b.start));
+  g.loops = (BRANCHES.has(end.mnemonic) && end.mnemonic !== Mnemonic.Call && end.mnemonic !== Mnemonic.Ret &&
+    (end.target === b.start || (end.mnemonic !== Mnemonic.Jmp && end.next === b.start))) ||
+    insns.some(i => JCC.has(i.mnemonic) && i.target === b.start);
   const last = insns[n - 1];
   let terminated = false;
   for (let k = 0; k < n; k++) {
@@ -145,7 +154,7 @@ function emit(b: Block, plans: Plan[], liveAfter: number[], liveIn: number, firs
       g.line('}');
       if (g.stored && k < n - 1) g.line(`if (cpu.smc) { nip = ${i.next}; done += ${k + 1}; break loop; }`);
       if (k === n - 1) terminated = BRANCHES.has(i.mnemonic);
-      else if (BRANCHES.has(i.mnemonic) && insns[k + 1].ip !== (i.mnemonic === Mnemonic.Jmp || i.mnemonic === Mnemonic.Call ? i.target : -1)) {
+      else if (BRANCHES.has(i.mnemonic) && insns[k + 1].ip !== (i.mnemonic === Mnemonic.Jmp || i.mnemonic === Mnemonic.Call ? i.target : JCC.has(i.mnemonic) ? i.next : -1)) {
         throw new Error(`block at ${b.start.toString(16)}: branch inside the block at ${i.ip.toString(16)}`);
       }
     } else {
@@ -159,12 +168,33 @@ function emit(b: Block, plans: Plan[], liveAfter: number[], liveIn: number, firs
         terminated = true;
       } else {
         g.line(`if (cpu.rip !== ${i.next} || cpu.smc) { cpu.icount += done + ${k + 1}; return done + ${k + 1}; }`);
-        g.reload();
+        if (!keepsLocals(i)) g.reload();
       }
     }
   }
   if (!terminated) g.line(`nip = ${last.next}; done += ${n}; break loop;`);
   return g;
+}
+
+/**
+ * An instruction run out of line that can change neither a general register nor rflags: the register
+ * and flag locals are still exact after its handler, so they need no reload. That is an SSE or x87
+ * instruction with an xmm or x87 register operand whose other operands are such registers, memory or
+ * immediates and that touches no flag, or one of the x87/MXCSR memory-only forms below. (Memory-only
+ * operands alone are not enough: push and pop m64 move rsp, enter changes rsp and rbp.)
+ */
+const FP_MEMORY_ONLY = new Set<number>([Mnemonic.Fld, Mnemonic.Fst, Mnemonic.Fstp, Mnemonic.Fild, Mnemonic.Fist,
+  Mnemonic.Fistp, Mnemonic.Fisttp, Mnemonic.Fldcw, Mnemonic.Fnstcw, Mnemonic.Ldmxcsr, Mnemonic.Stmxcsr]);
+function keepsLocals(i: Insn): boolean {
+  if (i.flagsRW || i.opCount === 0) return false;
+  let vector = FP_MEMORY_ONLY.has(i.mnemonic);
+  for (let n = 0; n < i.opCount && n < 4; n++) {
+    const k = i.kind[n];
+    if (k === OK_MEM || k === OK_IMM) continue;
+    if (k === OK_REG && (i.rcls[n] === RC_XMM || i.rcls[n] === RC_ST)) { vector = true; continue; }
+    return false;
+  }
+  return vector;
 }
 
 function writesMemory(i: Insn, p: Plan): boolean {

@@ -1,4 +1,5 @@
-// Compiled control transfers that end a block: direct jmp, jcc, direct call and ret. A jump back to the
+// Compiled control transfers that end a block: direct jmp, jcc, direct call and ret (a jcc inside a
+// block is a side exit: only its taken side leaves). A jump back to the
 // block's own start becomes a loop inside the compiled function. Indirect jumps and calls, loop*,
 // syscall, int3 and the rest end the block through their interpreter handlers.
 
@@ -34,7 +35,8 @@ onMnemonics(JCC, {
     g.line(`if (${g.cond(i.cc)}) {`);
     g.exitTo(String(i.target));
     g.line('}');
-    g.exitTo(String(i.next));
+    // Inside the block the fall-through is the next instruction (block.ts): only the taken side exits.
+    if (!inside(g)) g.exitTo(String(i.next));
   },
 });
 
@@ -78,8 +80,8 @@ onMnemonics([Mnemonic.Ret], {
     g.faultPoint();
     const s = g.reg64(RSP);
     const a = g.bind(`${s.hi} * 4294967296 + (${s.lo} >>> 0)`);
-    const lo = g.t(), t = g.t();
-    g.line(`const ${lo} = mem.read64(${a}), ${t} = (mem.hi >>> 0) * 4294967296 + (${lo} >>> 0);`);
+    const v = g.memRead(a, 8), t = g.t();
+    g.line(`const ${t} = (${v.hi} >>> 0) * 4294967296 + (${v.lo} >>> 0);`);
     g.line(`if (${t} >= ${TASK_LIMIT}) G.badTarget(${t});`);
     setSp(g, `${a} + 8`);
     g.exitTo(t);

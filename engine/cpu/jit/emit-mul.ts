@@ -1,10 +1,12 @@
-// Compiled signed multiplication with an explicit destination (imul r, r/m and imul r, r/m, imm) on 32-
-// and 64-bit operands. Only CF and OF change (set when the product does not fit); the other flags keep
-// their values, as ops/muldiv.ts has them on the reference host.
+// Compiled multiplication on 32- and 64-bit operands: signed with an explicit destination (imul r, r/m
+// and imul r, r/m, imm) and unsigned one-operand mul (rdx:rax = rax * r/m). Only CF and OF change (set
+// when the product does not fit); the other flags keep their values, as ops/muldiv.ts has them on the
+// reference host.
 
 import { Mnemonic } from 'iced-x86';
 import type { Insn } from '../insn';
 import { OK_MEM, OK_REG } from '../insn';
+import { RAX, RDX } from '../regs';
 import { Gen, CF, OF } from './gen';
 import { onMnemonics } from './emitters';
 
@@ -26,12 +28,42 @@ onMnemonics([Mnemonic.Imul], {
       const h = g.t();
       g.line(`let ${h} = G.mulHiU32(${a}, ${b}); if (${a} < 0) ${h} = (${h} - ${b}) | 0; if (${b} < 0) ${h} = (${h} - ${a}) | 0;`);
       g.line(`const ${lo} = Math.imul(${a}, ${b}), ${hi} = 0, ${over} = ${h} !== (${lo} >> 31);`);
+    } else if (!g.live(CF | OF)) {
+      // Nothing reads the overflow: the low 64 bits of the product are the same signed or unsigned.
+      const ah = g.bind(x.hi), bh = g.bind(y.hi);
+      g.line(`const ${lo} = Math.imul(${a}, ${b}), ${hi} = (G.mulHiU32(${a}, ${b}) + Math.imul(${a}, ${bh}) + Math.imul(${ah}, ${b})) | 0;`);
+      g.regWrite(i.reg[0], 8, lo, hi);
+      return;
     } else {
       const ah = g.bind(x.hi), bh = g.bind(y.hi);
       g.line(`G.mulS64(${a}, ${ah}, ${b}, ${bh});`);
       g.line(`const ${lo} = G.prod.w0, ${hi} = G.prod.w1, ${over} = G.prod.w2 !== (${hi} >> 31) || G.prod.w3 !== (${hi} >> 31);`);
     }
     g.regWrite(i.reg[0], i.size[0], lo, hi);
+    g.eager({ [CF]: over, [OF]: over });
+  },
+});
+
+onMnemonics([Mnemonic.Mul], {
+  flags: (i) => i.opCount === 1 && (i.size[0] === 4 || i.size[0] === 8) && Gen.simpleOperand(i, 0) ? [0, CF | OF] : null,
+  emit(g, i) {
+    const ad = i.kind[0] === OK_MEM ? g.addr(i) : undefined;
+    const y = g.read(i, 0, ad);
+    const b = g.bind(y.lo);
+    const a = g.reg64(RAX);
+    const lo = g.t('r'), hi = g.t('r'), over = g.t();
+    if (i.size[0] === 4) {
+      g.line(`const ${lo} = Math.imul(${a.lo}, ${b}), ${hi} = G.mulHiU32(${a.lo}, ${b}), ${over} = ${hi} !== 0;`);
+      g.regWrite(RAX, 4, lo, '0');
+      g.regWrite(RDX, 4, hi, '0');
+    } else {
+      const bh = g.bind(y.hi);
+      g.line(`G.mulU64(${a.lo}, ${a.hi}, ${b}, ${bh});`);
+      const hl = g.t('r'), hh = g.t('r');
+      g.line(`const ${lo} = G.prod.w0, ${hi} = G.prod.w1, ${hl} = G.prod.w2, ${hh} = G.prod.w3, ${over} = (${hl} | ${hh}) !== 0;`);
+      g.regWrite(RAX, 8, lo, hi);
+      g.regWrite(RDX, 8, hl, hh);
+    }
     g.eager({ [CF]: over, [OF]: over });
   },
 });

@@ -15,6 +15,7 @@
 import type { Insn } from '../insn';
 import { OK_IMM, OK_MEM, OK_REG } from '../insn';
 import { REG_AH, RC_GPR, SEG_FS, SEG_GS } from '../regs';
+import { TLB_SET_JS } from '../../memory';
 import { L_NONE, L_ADD, L_SUB, L_LOGIC, L_INC, L_DEC, L_ADC, L_SBB, CF, PF, AF, ZF, SF, OF, ARITH } from '../flags';
 
 export { CF, PF, AF, ZF, SF, OF, ARITH };
@@ -37,6 +38,10 @@ export class Gen {
   usesFlags = false;
   /** Some instruction reads flags the block has not set itself (the prologue loads them). */
   flagsLiveIn = true;
+  /** Some memory access goes through the TLB arrays inline (the prologue fetches them). */
+  usesTlb = false;
+  /** Some instruction reads or writes xmm registers inline (X = cpu.xmm in the prologue). */
+  usesXmm = false;
   /** Lazy kind and size the flag locals hold now, when known at compile time. */
   known: { kind: number; size: number } | null = null;
   /** Flag locals changed since they were last stored to cpu.f. */
@@ -155,24 +160,49 @@ export class Gen {
     return a;
   }
 
+  /**
+   * A memory read, inline through the read TLB (rT/rP, the Memory's own arrays) when the access stays
+   * within a page the TLB holds; anything else (a miss, a page-crossing access, a fault) goes through
+   * the Memory's method, which fills the TLB or raises the fault.
+   */
   memRead(a: string, size: number): Val {
-    const v = this.t('m');
+    this.usesTlb = true;
+    const v = this.t('m'), pg = this.lookup(a, 'r');
+    const o = `(${a} & 4095)`;
     switch (size) {
-      case 1: this.line(`const ${v} = mem.read8(${a});`); return { lo: v, hi: '0' };
-      case 2: this.line(`const ${v} = mem.read16(${a});`); return { lo: v, hi: '0' };
-      case 4: this.line(`const ${v} = mem.read32(${a});`); return { lo: v, hi: '0' };
-      default: this.line(`const ${v} = mem.read64(${a}), ${v}h = mem.hi;`); return { lo: v, hi: `${v}h` };
+      case 1: this.line(`const ${v} = ${pg} !== null ? ${pg}.u8[${o}] : mem.read8(${a});`); return { lo: v, hi: '0' };
+      case 2: this.line(`const ${v} = ${pg} !== null && ${o} <= 4094 ? ${pg}.dv.getUint16(${o}, true) : mem.read16(${a});`); return { lo: v, hi: '0' };
+      case 4: this.line(`const ${v} = ${pg} !== null && ${o} <= 4092 ? ${pg}.dv.getInt32(${o}, true) : mem.read32(${a});`); return { lo: v, hi: '0' };
+      default:
+        this.line(`let ${v}, ${v}h; if (${pg} !== null && ${o} <= 4088) { const d = ${pg}.dv, o = ${o}; ${v} = d.getInt32(o, true); ${v}h = d.getInt32(o + 4, true); } else { ${v} = mem.read64(${a}); ${v}h = mem.hi; }`);
+        return { lo: v, hi: `${v}h` };
     }
   }
 
+  /**
+   * A memory write, inline through the write TLB when it hits and stays within the page. The write TLB
+   * never holds a page with decoded code (Memory.markCode evicts it), so a store into code always takes
+   * the method's path, which drops the code and sets cpu.smc.
+   */
   memWrite(a: string, size: number, lo: string, hi: string): void {
     this.stored = true;
+    this.usesTlb = true;
+    const pg = this.lookup(a, 'w');
+    const o = `(${a} & 4095)`;
     switch (size) {
-      case 1: this.line(`mem.write8(${a}, ${lo});`); return;
-      case 2: this.line(`mem.write16(${a}, ${lo});`); return;
-      case 4: this.line(`mem.write32(${a}, ${lo});`); return;
-      default: this.line(`mem.write64(${a}, ${lo}, ${hi});`);
+      case 1: this.line(`if (${pg} !== null) ${pg}.u8[${o}] = ${lo}; else mem.write8(${a}, ${lo});`); return;
+      case 2: this.line(`if (${pg} !== null && ${o} <= 4094) ${pg}.dv.setUint16(${o}, ${lo}, true); else mem.write16(${a}, ${lo});`); return;
+      case 4: this.line(`if (${pg} !== null && ${o} <= 4092) ${pg}.dv.setInt32(${o}, ${lo}, true); else mem.write32(${a}, ${lo});`); return;
+      default: this.line(`if (${pg} !== null && ${o} <= 4088) { const d = ${pg}.dv, o = ${o}; d.setInt32(o, ${lo}, true); d.setInt32(o + 4, ${hi}, true); } else mem.write64(${a}, ${lo}, ${hi});`);
     }
+  }
+
+  /** The page at address local `a` from the read ('r') or write ('w') TLB's two ways, or null. */
+  private lookup(a: string, t: 'r' | 'w'): string {
+    const pn = this.t('pn'), s = this.t('s'), pg = this.t('pg');
+    const T = t === 'r' ? 'rT' : 'wT', P = t === 'r' ? 'rP' : 'wP';
+    this.line(`const ${pn} = Math.floor(${a} / 4096), ${s} = ${TLB_SET_JS(pn)}, ${pg} = ${T}[${s}] === ${pn} ? ${P}[${s}] : ${T}[${s} + 1] === ${pn} ? ${P}[${s} + 1] : null;`);
+    return pg;
   }
 
   /** The instruction may fault from here on: the catch clause must know which one it is. */
@@ -270,8 +300,8 @@ export class Gen {
 
   /** Jump back to the block's own start: go round again while the budget allows. */
   private loop(): void {
-    const n = this.idx + 1;
-    this.line(`done += ${n}; if (done + ${n} <= budget) continue loop; nip = ${this.blockStart}; break loop;`);
+    // Another round may run the whole block: the budget must allow that many instructions.
+    this.line(`done += ${this.idx + 1}; if (done + ${this.blockLen} <= budget) continue loop; nip = ${this.blockStart}; break loop;`);
   }
 
   // ---- flags ----------------------------------------------------------------------------------
