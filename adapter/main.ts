@@ -3,7 +3,12 @@
 
 import { DebugSession } from '@vscode/debugadapter';
 import { UprobeDebugSession } from './session';
+import { tuneV8ForBlocks } from '../engine/cpu/jit/tiering';
 
 export { UprobeDebugSession };
 
-if (require.main === module) DebugSession.run(UprobeDebugSession);
+// Only as a process of its own: inside VS Code's extension host V8 is not ours to tune.
+if (require.main === module) {
+  tuneV8ForBlocks();
+  DebugSession.run(UprobeDebugSession);
+}

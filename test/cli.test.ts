@@ -11,8 +11,10 @@ import { buildAsm, buildC, runNative, runEmu, need, have, exitCode, tmpDir, CLI 
 
 interface Out { status: number | null; stdout: string; stderr: string }
 
-function cli(args: string[], input?: string): Out {
-  const r = spawnSync(process.execPath, [CLI, ...args], { input, env: {}, timeout: 60000 });
+function cli(args: string[], input?: string | { [k: string]: string }): Out {
+  const env = typeof input === 'object' ? input : {};
+  if (typeof input === 'object') input = undefined;
+  const r = spawnSync(process.execPath, [CLI, ...args], { input, env, timeout: 60000 });
   return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 
@@ -100,6 +102,23 @@ test('--max-insns stops an endless loop with a clear message (exit 124)', (t) =>
   assert.equal(r.status, 124);
   assert.equal(r.stdout, '');
   assert.match(r.stderr.trim(), /^uprobe-lab: stopped after 5000 instructions \(--max-insns\) at 0x40100[0-9a-f]$/);
+  // A compiled block that loops through a jcc in its middle (3 instructions a round) or through its
+  // final jmp (4): it stops exactly after n instructions whichever way the last rounds go, at the rip
+  // that stepping the program by hand gives (xor 401000, inc 401002, test 401005, jne 401007, jmp 401009).
+  const mid = buildAsm('  .globl _start\n_start:\n  xor %eax, %eax\nspin:\n  inc %rax\n  test $1, %al\n  jne spin\n  jmp spin\n', 'spin-mid');
+  const ripAfter = (n: number): number => {
+    let ip = 0x401000, rax = 0;
+    for (let k = 0; k < n; k++) {
+      if (ip === 0x401000) { rax = 0; ip = 0x401002; } else if (ip === 0x401002) { rax++; ip = 0x401005; } else if (ip === 0x401005) ip = 0x401007;
+      else if (ip === 0x401007) ip = rax & 1 ? 0x401002 : 0x401009; else ip = 0x401002;
+    }
+    return ip;
+  };
+  for (let n = 5000; n < 5014; n++) {
+    const m = cli(['run', '--max-insns', String(n), '--', mid], { UL_JIT_HOT: '1' });
+    assert.equal(m.status, 124);
+    assert.equal(m.stderr.trim(), `uprobe-lab: stopped after ${n} instructions (--max-insns) at 0x${ripAfter(n).toString(16)}`);
+  }
 });
 
 test('the guest exit status, stdout, stdin and arguments pass through as natively', (t) => {

@@ -30,13 +30,13 @@ export interface CliOptions {
 }
 
 export function hostEnv(): string[] {
-  // The emulator's own knobs (UL_JIT, UL_JIT_HOT) are not part of the guest's environment.
-  return Object.entries(process.env).filter(([k]) => !/^UL_JIT/.test(k)).map(([k, v]) => `${k}=${v}`);
+  // The emulator's own knobs (UL_JIT, UL_JIT_HOT, UL_V8_TUNING) are not part of the guest's environment.
+  return Object.entries(process.env).filter(([k]) => !/^UL_(JIT|V8_TUNING)/.test(k)).map(([k, v]) => `${k}=${v}`);
 }
 
 /**
  * Trace output. Hits are recorded raw and printed in batches (TraceBatch), written in chunks of about
- * 64 KiB; everything pending is written before any guest output to the same stream and at the end.
+ * 256 KiB; everything pending is written before any guest output to the same stream and at the end.
  */
 class TraceWriter {
   readonly batch: TraceBatch;
