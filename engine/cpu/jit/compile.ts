@@ -134,6 +134,7 @@ function emit(b: Block, plans: Plan[], liveAfter: number[], liveIn: number, firs
     for (const r of first.regs) g.regs.add(r);
     for (const r of first.written) g.written.add(r);
     g.usesFlags = first.usesFlags;
+    g.allFlagFields = first.assignedFlags;
   }
   g.flagsLiveIn = liveIn !== 0;
   const end = insns[n - 1];

@@ -254,8 +254,29 @@ export class Gen {
     for (const n of set) parts.push(`r[${2 * n}] = L${n}; r[${2 * n + 1}] = H${n};`);
     if (parts.length) this.line(parts.join(' '));
     this.dirty.clear();
-    if (this.usesFlags && (this.flagsDirty || all)) this.line(STORE_FLAGS);
+    if (this.usesFlags && (this.flagsDirty || all)) this.line(this.storeFlags());
     this.flagsDirty = false;
+  }
+
+  /**
+   * Flag locals the block assigns anywhere (the first pass's set is complete: the second pass stores
+   * exactly these). A field the block never assigns still holds what the Cpu has (loaded in the
+   * prologue or after a handler), or it is one the lazy kinds the block sets never read (the high
+   * halves for sizes under 8, cin outside adc/sbb/inc/dec, the arithmetic bits of `bits` for a lazy
+   * kind): the interpreter leaves such fields stale too.
+   */
+  private flagAssigned = new Set<string>();
+  allFlagFields: Set<string> | null = null;
+  private assigned(...f: string[]): void { for (const x of f) this.flagAssigned.add(x); }
+  get assignedFlags(): Set<string> { return this.flagAssigned; }
+
+  /** Store the flag locals the block changes to cpu.f (when an instruction has set any). */
+  private storeFlags(): string {
+    const set = this.allFlagFields ?? this.flagAssigned;
+    if (!set.size) return '';
+    const parts = FLAG_FIELDS.filter(([l]) => set.has(l)).map(([l, f]) => `F.${f} = ${l};`);
+    if (set.has('fbt')) parts.push(`F.bits = (F.bits & ${~ARITH}) | (fbt & ${ARITH});`);
+    return `if (fk !== -1) { ${parts.join(' ')} }`;
   }
 
   /** Reload every cached register and the flag locals (after an interpreter handler ran). */
@@ -286,7 +307,7 @@ export class Gen {
   storeAll(): string {
     const parts: string[] = [];
     for (const n of this.written) parts.push(`r[${2 * n}] = L${n}; r[${2 * n + 1}] = H${n};`);
-    if (this.usesFlags) parts.push(STORE_FLAGS);
+    if (this.usesFlags) parts.push(this.storeFlags());
     return parts.join(' ');
   }
 
@@ -317,8 +338,9 @@ export class Gen {
     // The carry in is read from the state before this instruction replaces it.
     const c = cin === undefined ? undefined : this.bind(cin);
     let s = `fk = ${kind}; fs = ${size}; frl = ${r.lo}; fal = ${a.lo}; fbl = ${b.lo};`;
-    if (size === 8) s += ` frh = ${r.hi}; fah = ${a.hi}; fbh = ${b.hi};`;
-    if (c !== undefined) s += ` fci = ${c};`;
+    this.assigned('fk', 'fs', 'frl', 'fal', 'fbl');
+    if (size === 8) { s += ` frh = ${r.hi}; fah = ${a.hi}; fbh = ${b.hi};`; this.assigned('frh', 'fah', 'fbh'); }
+    if (c !== undefined) { s += ` fci = ${c};`; this.assigned('fci'); }
     this.line(s);
     this.known = { kind, size };
   }
@@ -327,6 +349,8 @@ export class Gen {
     if (!this.live(ARITH)) return;
     this.usesFlags = true; this.flagsDirty = true;
     this.line(`fk = ${L_LOGIC}; fs = ${size}; frl = ${r.lo};${size === 8 ? ` frh = ${r.hi};` : ''}`);
+    this.assigned('fk', 'fs', 'frl');
+    if (size === 8) this.assigned('frh');
     this.known = { kind: L_LOGIC, size };
   }
 
@@ -350,6 +374,7 @@ export class Gen {
     const v = this.t('fb');
     this.line(`const ${v} = ${[prev, ...parts].filter(Boolean).join(' | ') || '0'};`);
     this.line(`fk = ${L_NONE}; fbt = (fbt & ${~ARITH}) | ${v};`);
+    this.assigned('fk', 'fbt');
     this.known = { kind: L_NONE, size: 0 };
   }
 
@@ -464,7 +489,9 @@ function leU(w: boolean, a: string, ah: string, b: string, bh: string): string {
   return w ? `(${ah} !== ${bh} ? (${ah} >>> 0) < (${bh} >>> 0) : (${a} >>> 0) <= (${b} >>> 0))` : `((${a} >>> 0) <= (${b} >>> 0))`;
 }
 
-const STORE_FLAGS = `if (fk !== -1) { F.kind = fk; F.size = fs; F.resLo = frl; F.resHi = frh; F.aLo = fal; F.aHi = fah; F.bLo = fbl; F.bHi = fbh; F.cin = fci; F.bits = (F.bits & ${~ARITH}) | (fbt & ${ARITH}); }`;
+/** The Cpu's LazyFlags field for each flag local. */
+const FLAG_FIELDS: [string, string][] = [['fk', 'kind'], ['fs', 'size'], ['frl', 'resLo'], ['frh', 'resHi'], ['fal', 'aLo'],
+  ['fah', 'aHi'], ['fbl', 'bLo'], ['fbh', 'bHi'], ['fci', 'cin']];
 const LOAD_FLAGS = 'fk = F.kind; fs = F.size; frl = F.resLo; frh = F.resHi; fal = F.aLo; fah = F.aHi; fbl = F.bLo; fbh = F.bHi; fci = F.cin; fbt = F.bits;';
 
 /** Flags each condition code reads. */
