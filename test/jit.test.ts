@@ -213,6 +213,61 @@ table: .quad even, odd
   assert.match(e.stderr, new RegExp(`guest killed by SIGSEGV at 0x${callAt} \\(address 0x0\\)`));
 });
 
+test('guarded transfers: a ret to a rewritten return address, an indirect call whose target changes after a long stable run', (t) => {
+  if (!need(t, have('as') && have('ld'), 'binutils (as, ld) not installed')) return;
+  // The block through `call maybe_skip` goes on at the call's return address after maybe_skip's ret;
+  // one round in four the callee rewrites that address, and the guard must leave for the real one.
+  // The call through the table goes to f for 1024 rounds (long enough for the block to be formed again
+  // through f), then to g, then to f again: the guard on the re-formed block must catch the change.
+  const exe = buildAsm(`  .globl _start
+_start:
+  xor %r12d, %r12d
+  mov $3000, %ebx
+1:
+  call maybe_skip
+  add $1000, %r12
+after:
+  add $1, %r12
+  lea fns(%rip), %rdx
+  mov %ebx, %ecx
+  shr $10, %ecx
+  and $1, %ecx
+  call *(%rdx,%rcx,8)
+  dec %ebx
+  jnz 1b
+  mov %r12, out(%rip)
+  mov $1, %eax
+  mov $1, %edi
+  lea out(%rip), %rsi
+  mov $8, %edx
+  syscall
+  mov $60, %eax
+  xor %edi, %edi
+  syscall
+maybe_skip:
+  test $3, %bl
+  jnz 2f
+  lea after(%rip), %rax
+  mov %rax, (%rsp)
+2:
+  ret
+f:
+  add $3, %r12
+  ret
+g:
+  imul $3, %r12, %r12
+  ret
+  .data
+fns: .quad f, g
+out: .quad 0
+`, 'guards');
+  const n = runNative(exe), e = runEmu(exe, [], undefined, ['-v']);
+  assert.equal(exitCode(n), 0);
+  assert.equal(n.stdout.length, 8);
+  assert.equal(Buffer.from(e.stdout, 'latin1').toString('hex'), Buffer.from(n.stdout, 'latin1').toString('hex'));
+  assert.match(e.stderr, /exit status 0/);
+});
+
 test('self-modifying code: a hot loop that rewrites its own immediate runs as on the host CPU', (t) => {
   if (!need(t, have('as') && have('ld'), 'binutils (as, ld) not installed')) return;
   // ld -N makes the text writable. Each round patches the immediate of an add in the same block; the

@@ -29,8 +29,26 @@ export class Block {
   succ0: Block | null = null;
   succ1: Block | null = null;
   /** Instructions in the block. */
-  readonly n: number;
-  constructor(readonly start: number, readonly insns: Insn[], readonly pages: number[]) { this.n = insns.length; }
+  n: number;
+  /**
+   * Runs in a row that left through the final instruction to the same target (lastTarget), while the
+   * block ends with an indirect call or jmp (a candidate for a guarded re-forming through that successor: Cpu.respecialize); -1 when not
+   * a candidate (any more).
+   */
+  stable: number;
+  lastTarget = -1;
+  /** Targets the indirect transfers inside the block were formed through. */
+  hints: Map<number, number> | null = null;
+  constructor(readonly start: number, public insns: Insn[], public pages: number[]) {
+    this.n = insns.length;
+    this.stable = endsIndirect(this) ? 0 : -1;
+  }
+}
+
+/** The block ends with a call or jmp through a register or memory. */
+export function endsIndirect(b: Block): boolean {
+  const i = b.insns[b.n - 1];
+  return (i.mnemonic === Mnemonic.Jmp || i.mnemonic === Mnemonic.Call) && i.kind[0] !== OK_BRANCH;
 }
 
 /** Longest block, in instructions. */
@@ -61,13 +79,19 @@ const TASK_LIMIT = 0x800000000000;
  * Form the block starting at ip with `decode` (the CPU's cached decoder). A direct jmp or call does not
  * end it: the block goes on at the target (the call pushes its return address on the way), so a call
  * to a small function and the code after a jump run as one block. Nor does a conditional jump: the
- * block goes on at its fall-through, and the taken side leaves the block (a side exit). Returns null when even the first
- * instruction cannot be decoded (the interpreter then raises the fault at the right place).
+ * block goes on at its fall-through, and the taken side leaves the block (a side exit). A `ret` that
+ * returns from a call followed inside the block goes on at that call's return address, and an
+ * indirect call or jmp with a `hints` entry (the target it took every time so far) goes on at that
+ * target: the compiled code checks the real target against the next instruction's address and leaves
+ * the block when they differ (a guard). Returns null when even the first instruction cannot be decoded
+ * (the interpreter then raises the fault at the right place).
  */
-export function formBlock(ip: number, decode: (ip: number) => Insn, unknown: unknown): Block | null {
+export function formBlock(ip: number, decode: (ip: number) => Insn, unknown: unknown, hints?: ReadonlyMap<number, number>): Block | null {
   const insns: Insn[] = [];
   const pages: number[] = [];
   const seen = new Set<number>();
+  /** Return addresses of the calls followed so far, innermost last. */
+  const rets: number[] = [];
   const addPage = (p: number) => { if (!pages.includes(p)) pages.push(p); };
   let at = ip;
   for (;;) {
@@ -84,6 +108,7 @@ export function formBlock(ip: number, decode: (ip: number) => Insn, unknown: unk
     if (follows(i)) {
       // Stop at a target already in the block (a loop) or too far afield.
       if (seen.has(i.target) || pages.length >= MAX_PAGES) break;
+      if (i.mnemonic === Mnemonic.Call) rets.push(i.next);
       at = i.target;
       continue;
     }
@@ -93,11 +118,30 @@ export function formBlock(ip: number, decode: (ip: number) => Insn, unknown: unk
       at = i.next;
       continue;
     }
+    if (guarded(i)) {
+      let guess: number | undefined;
+      if (i.mnemonic === Mnemonic.Ret) guess = i.opCount === 0 ? rets.pop() : undefined;
+      else guess = hints?.get(i.ip);
+      if (guess === undefined || seen.has(guess) || pages.length >= MAX_PAGES || guess >= TASK_LIMIT) break;
+      if (i.mnemonic === Mnemonic.Call) rets.push(i.next);
+      at = guess;
+      continue;
+    }
     if (endsBlock(i, unknown)) break;
     at = i.next;
   }
   if (!insns.length) return null;
   return new Block(ip, insns, pages);
+}
+
+/**
+ * A transfer whose target is known only when it runs: ret, and jmp or call through a register or
+ * memory. Inside a block (not its last instruction) it is guarded: the block goes on only if the target
+ * is the next instruction's address.
+ */
+export function guarded(i: Insn): boolean {
+  return i.mnemonic === Mnemonic.Ret ||
+    ((i.mnemonic === Mnemonic.Jmp || i.mnemonic === Mnemonic.Call) && i.kind[0] !== OK_BRANCH);
 }
 
 /** A direct jmp or call the block goes through. */

@@ -9,7 +9,7 @@ import { decodeInsn, disassemble, TWO32 } from './decode';
 import { LazyFlags, TF } from './flags';
 import { RSP, REG_AH, SEG_FS, SEG_GS, RC_XMM } from './regs';
 import { lookupHandler } from './ops';
-import { Block, formBlock } from './block';
+import { Block, formBlock, endsIndirect } from './block';
 import { compileBlock } from './jit/compile';
 
 /** die-notifier events (arch/x86/include/asm/kdebug.h names). */
@@ -37,6 +37,8 @@ export interface CpuHooks {
  * every block they run goes through the compiler).
  */
 const HOT = Math.max(1, Number(process.env.UL_JIT_HOT) || 16);
+/** Runs to the same target before a block ending in an indirect transfer is re-formed through it. */
+const RESPEC = 32;
 
 /** The block compiler is on unless UL_JIT=0 (the tests run the differential suites both ways). */
 const BLOCK_CACHE_MASK = 4095;
@@ -383,8 +385,16 @@ export class Cpu {
     const start = this.icount;
     for (;;) {
       this.smc = false;
-      if (b.fn !== null) b.fn(this, budget - (this.icount - start));
-      else if (!b.cold && ++b.hits >= this.hot) {
+      if (b.fn !== null) {
+        const c0 = this.icount;
+        b.fn(this, budget - (c0 - start));
+        // Left through its final indirect call or jmp (one pass, every instruction): count the runs in a row
+        // that went to the same target.
+        if (b.stable >= 0 && this.icount - c0 === b.n) {
+          if (this.rip === b.lastTarget) { if (++b.stable >= RESPEC) this.respecialize(b, this.rip); }
+          else { b.lastTarget = this.rip; b.stable = 1; }
+        }
+      } else if (!b.cold && ++b.hits >= this.hot) {
         b.fn = compileBlock(b);
         if (b.fn === null) { b.cold = true; this.interpretBlock(b); }
         else { this.compiledBlocks++; b.fn(this, budget - (this.icount - start)); }
@@ -403,6 +413,32 @@ export class Cpu {
       if (nb.n > budget - (this.icount - start)) return;
       b = nb;
     }
+  }
+
+  /**
+   * A compiled block that ends with an indirect call or jmp has gone to the same target RESPEC times in
+   * a row: form it again through that target (block.ts guards it: the block leaves there if the target
+   * ever differs) and compile the longer block. At most two such re-formings per block.
+   */
+  private respecialize(b: Block, target: number): void {
+    const hints = new Map(b.hints ?? []);
+    hints.set(b.insns[b.n - 1].ip, target);
+    const nb = formBlock(b.start, a => this.insnAt(a), unknownInsn, hints);
+    b.stable = -1;
+    if (nb === null || nb.n <= b.n) return;
+    const fn = compileBlock(nb);
+    if (fn === null) return;
+    b.insns = nb.insns; b.n = nb.n; b.fn = fn; b.hints = hints;
+    this.compiledBlocks++;
+    for (const p of nb.pages) {
+      if (b.pages.includes(p)) continue;
+      b.pages.push(p);
+      let l = this.pageBlocks.get(p);
+      if (!l) { l = []; this.pageBlocks.set(p, l); }
+      l.push(b);
+    }
+    // Once more if the longer block again ends indirectly.
+    if (hints.size < 2 && endsIndirect(b)) b.stable = 0;
   }
 
   /**

@@ -16,7 +16,7 @@ import { RC_ST, RC_XMM } from '../regs';
 import { LazyFlags, PARITY, ARITH } from '../flags';
 import { GuestFault, SIGSEGV, SI_KERNEL } from '../../errors';
 import type { Block, BlockFn } from '../block';
-import { JCC } from '../block';
+import { JCC, guarded } from '../block';
 import { Gen } from './gen';
 import { emitterFor, Emitter } from './emitters';
 import { nothing, NOP_CODES } from './emit-move';
@@ -68,7 +68,7 @@ function plan(i: Insn): Plan {
   if (e === nothing) mem = false;
   // An indirect jump can fault on its target (#GP) even from a register.
   const indirect = (i.mnemonic === Mnemonic.Jmp || i.mnemonic === Mnemonic.Call) && i.kind[0] !== OK_BRANCH;
-  return { e, reads: f[0], writes: f[1], faults: mem || indirect || e.touchesStack === true || (i.kind[0] === OK_MEM), exits: JCC.has(i.mnemonic) };
+  return { e, reads: f[0], writes: f[1], faults: mem || indirect || e.touchesStack === true || (i.kind[0] === OK_MEM), exits: JCC.has(i.mnemonic) || guarded(i) };
 }
 
 /** Compile a block; null if nothing in it is worth compiling. */
@@ -141,12 +141,13 @@ function emit(b: Block, plans: Plan[], liveAfter: number[], liveIn: number, firs
   // Either way out of a final jcc (or a final jmp) may lead back to the start.
   g.loops = (BRANCHES.has(end.mnemonic) && end.mnemonic !== Mnemonic.Call && end.mnemonic !== Mnemonic.Ret &&
     (end.target === b.start || (end.mnemonic !== Mnemonic.Jmp && end.next === b.start))) ||
-    insns.some(i => JCC.has(i.mnemonic) && i.target === b.start);
+    insns.some(i => JCC.has(i.mnemonic) && i.target === b.start) || guarded(end);
   const last = insns[n - 1];
   let terminated = false;
   for (let k = 0; k < n; k++) {
     const i = insns[k], p = plans[k];
     g.idx = k; g.insn = i; g.liveAfter = liveAfter[k]; g.stored = false;
+    g.nextIp = k + 1 < n ? insns[k + 1].ip : -1;
     g.line(`// ${k}: ${i.ip.toString(16)}`);
     if (p.e) {
       g.noteRegs(i);
@@ -155,7 +156,7 @@ function emit(b: Block, plans: Plan[], liveAfter: number[], liveIn: number, firs
       g.line('}');
       if (g.stored && k < n - 1) g.line(`if (cpu.smc) { nip = ${i.next}; done += ${k + 1}; break loop; }`);
       if (k === n - 1) terminated = BRANCHES.has(i.mnemonic);
-      else if (BRANCHES.has(i.mnemonic) && insns[k + 1].ip !== (i.mnemonic === Mnemonic.Jmp || i.mnemonic === Mnemonic.Call ? i.target : JCC.has(i.mnemonic) ? i.next : -1)) {
+      else if (BRANCHES.has(i.mnemonic) && !guarded(i) && insns[k + 1].ip !== (i.mnemonic === Mnemonic.Jmp || i.mnemonic === Mnemonic.Call ? i.target : JCC.has(i.mnemonic) ? i.next : -1)) {
         throw new Error(`block at ${b.start.toString(16)}: branch inside the block at ${i.ip.toString(16)}`);
       }
     } else {

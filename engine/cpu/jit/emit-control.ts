@@ -22,7 +22,7 @@ onMnemonics([Mnemonic.Jmp], {
     const t = target(g, i);
     g.faultPoint();
     g.line(`if (${t} >= ${TASK_LIMIT}) G.badTarget(${t});`);
-    g.exitTo(t);
+    g.guardedExit(t);
   },
 });
 
@@ -69,7 +69,7 @@ onMnemonics([Mnemonic.Call], {
     g.memWrite(a, 8, ret.lo, ret.hi);
     g.line(`if (${t} >= ${TASK_LIMIT}) G.badTarget(${t});`);
     setSp(g, a);
-    g.exitTo(t);
+    g.guardedExit(t);
   },
 });
 
@@ -84,6 +84,6 @@ onMnemonics([Mnemonic.Ret], {
     g.line(`const ${t} = (${v.hi} >>> 0) * 4294967296 + (${v.lo} >>> 0);`);
     g.line(`if (${t} >= ${TASK_LIMIT}) G.badTarget(${t});`);
     setSp(g, `${a} + 8`);
-    g.exitTo(t);
+    g.guardedExit(t);
   },
 });

@@ -54,6 +54,26 @@ export class Gen {
   /** The current instruction wrote guest memory (an exit check for self-modifying code follows). */
   stored = false;
   private tmp = 0;
+  /** Address of the block's next instruction after the current one (-1 at the end): a guard's target. */
+  nextIp = -1;
+  /**
+   * Leave the block for target local `t` unless it is the next instruction's address (a ret or an
+   * indirect transfer inside the block: block.ts went on at its predicted target).
+   */
+  guardedExit(t: string): void {
+    if (this.idx < this.blockLen - 1) {
+      this.line(`if (${t} !== ${this.nextIp}) {`);
+      this.exitTo(t);
+      this.line('}');
+      return;
+    }
+    // The block's last instruction: back to its own start is a loop (a compare function returning to
+    // the sort loop that called it), anything else an exit.
+    this.line(`if (${t} === ${this.blockStart}) {`);
+    this.loop();
+    this.line('}');
+    this.exitTo(t);
+  }
   /** Instructions in the block and its first address (for exits and the loop back to the start). */
   blockLen = 0;
   blockStart = 0;
