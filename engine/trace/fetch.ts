@@ -67,6 +67,9 @@ const EFAULT = -14, ENOMEM = -12, E2BIG = -7, EILSEQ = -84;
  * The emulated machine has one CPU, so one page.
  */
 const scratch = new Uint8Array(PAGE_SIZE);
+/** The scratch page as words, for stores of whole registers when the host is little-endian like the guest. */
+const scratch32 = new Int32Array(scratch.buffer);
+const HOST_LE = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 /** Forget the scratch page's contents (tests; a fresh enable in the kernel gets a fresh page). */
 export function resetScratch(): void {
@@ -451,8 +454,12 @@ export function fetchRecord(ev: EventDef, ctx: FetchContext): number {
     const fast = plan.fastReg;
     for (let k = 0; k < args.length; k++) {
       const a = args[k], r = fast[k];
-      if (r >= 0) storeRaw(a.offset, ctx.r[2 * r], ctx.r[2 * r + 1], a.type.size);
-      else processFetch(a.code, ctx, ev, a.offset, base);
+      if (r < 0) processFetch(a.code, ctx, ev, a.offset, base);
+      else if (a.type.size === 8 && (a.offset & 3) === 0 && HOST_LE) {
+        // (the common case, a whole register at an aligned offset: two word stores)
+        const w = a.offset >> 2;
+        scratch32[w] = ctx.r[2 * r]; scratch32[w + 1] = ctx.r[2 * r + 1];
+      } else storeRaw(a.offset, ctx.r[2 * r], ctx.r[2 * r + 1], a.type.size);
     }
     return ev.size;
   }

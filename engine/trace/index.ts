@@ -45,6 +45,7 @@ export type { FetchContext } from './fetch';
 export { formatArgs, captureArgs, resetScratch, RB_MAX_PAYLOAD, fetchRecord, recordDropped, scratchRecord, printRecord } from './fetch';
 export { formatTraceLine, formatProfile, definitionText, UPROBE_TRACE_FLAGS } from './format';
 export { TraceBatch, TRACE_CHUNK } from './batch';
+export { traceClock, traceClockUs } from './clock';
 export { ByteOut } from './bytes';
 export type { TraceRecord, ProfileRow } from './format';
 export { checkRegistration, deleteMatches } from './registry';

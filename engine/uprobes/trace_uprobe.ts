@@ -13,7 +13,7 @@ import type { Uprobe } from './uprobe';
 import type { UprobeConsumer } from './types';
 import {
   parseCommand, formatArgs, formatTraceLine, formatProfile, TraceError, EventDef, FetchContext, checkRegistration, deleteMatches,
-  UPROBE_TRACE_FLAGS, TraceBatch, fetchRecord, scratchRecord,
+  UPROBE_TRACE_FLAGS, TraceBatch, fetchRecord, scratchRecord, traceClock, traceClockUs,
 } from '../trace';
 
 export interface TraceRecord {
@@ -42,20 +42,8 @@ export interface TraceEvent {
   batchId: number;
 }
 
-// The trace clock: CLOCK_MONOTONIC, what the kernel's "local" clock counts (time since boot), read as
-// process.hrtime() (the cheapest reading Node offers; no BigInt). Microseconds are truncated, as the
-// kernel truncates nanoseconds when it prints a timestamp.
-
-/** Microseconds on the trace clock. */
-export function traceClockUs(): number {
-  const t = process.hrtime();
-  return t[0] * 1e6 + Math.floor(t[1] / 1e3);
-}
-
-/** Seconds on the trace clock (the kernel's "local" clock counts from boot, like CLOCK_MONOTONIC). */
-export function traceClock(): number {
-  return traceClockUs() / 1e6;
-}
+// The trace clock (engine/trace/clock.ts), also used by the debug adapter.
+export { traceClock, traceClockUs };
 
 /**
  * What the fetch arguments read at a hit: the task's registers and memory, live. One per process, reused
@@ -194,7 +182,7 @@ export class TraceUprobes {
     if (ev.isReturn) { ctx.funcAddr = func; ctx.retAddr = where; }
     if (this.batch) {
       const len = fetchRecord(ev, ctx);
-      this.batch.add(te.batchId, p.comm, p.pid, this.cpuNo, this.flags, traceClockUs(), where, func, scratchRecord, len);
+      this.batch.add(te.batchId, p.comm, p.pid, this.cpuNo, this.flags, -1, where, func, scratchRecord, len);
       return;
     }
     const args = formatArgs(ev, ctx);

@@ -21,6 +21,7 @@ import { ArchUprobeTask, arch_uprobe_abort_xol, arch_uprobe_post_xol, arch_uprob
 import type { UprobeModel } from './arch';
 import { checkInsnBoundary } from './boundary';
 import { GPR_NAMES } from '../cpu/regs';
+import { TF } from '../cpu/flags';
 
 export const MAX_URETPROBE_DEPTH = 64;
 
@@ -297,6 +298,16 @@ export class Uprobes {
     if (ev === DIE_INT3) {
       // uprobe_pre_sstep_notifier: only if this mm has uprobes or pending return instances.
       if (mm.installed.size === 0 && mm.utask.returnInstances.length === 0) return NOTIFY_DONE;
+      // TIF_UPROBE makes the way back to user mode run uprobe_notify_resume before the next instruction.
+      // When that is the only work pending (no signal, no stop, no trap flag, no hit half done) and
+      // nobody watches or steps through the phases, nothing can happen in between: run it right here,
+      // which spares the CPU leaving its run of compiled blocks and coming back.
+      const t = mm.utask;
+      if (cpu.tif === 0 && !this.phases && !this.pauseBetweenPhases && !cpu.stopRequested && (cpu.f.bits & TF) === 0 &&
+        t.activeUprobe === null && t.pendingXol === null && !t.stepPhases) {
+        this.handle_swbp(mm);
+        return NOTIFY_STOP;
+      }
       cpu.tif |= TIF_UPROBE;
       return NOTIFY_STOP;
     }
