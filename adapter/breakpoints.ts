@@ -4,6 +4,7 @@
 
 import type { Uprobe } from '../engine/uprobes/uprobe';
 import type { UprobeConsumer } from '../engine/uprobes/types';
+import type { Process } from '../engine/linux/process';
 import type { Condition, HitCondition, LogTemplate } from './expr';
 
 export type BreakpointKind = 'source' | 'function' | 'instruction';
@@ -68,5 +69,21 @@ export class DebugBreakpoint {
     if (s.kind === 'source') return `${s.path?.split('/').pop()}:${this.line ?? s.line}`;
     if (s.kind === 'function') return s.name ?? '?';
     return `${s.instructionReference}${s.offset ? `+${s.offset}` : ''}`;
+  }
+}
+
+/**
+ * The uprobe consumer of one registration. Its name (views, XOL state) is made when first shown, not
+ * for each of a thousand breakpoints. A class rather than an object literal with a getter: V8 keeps
+ * such literals as slow dictionaries, one shape each, and the hit path reads every consumer's fields.
+ */
+export class BreakpointConsumer implements UprobeConsumer {
+  private label: string | undefined = undefined;
+
+  constructor(private readonly bp: DebugBreakpoint, private readonly kindName: string, private readonly cond: Condition | undefined,
+    readonly handler: (self: UprobeConsumer, uprobe: Uprobe, p: Process) => number) {}
+
+  get name(): string {
+    return this.label ??= `debugger ${this.kindName} ${this.bp.id} (${this.bp.describe()})${this.cond ? ` if ${this.cond.text}` : ''}`;
   }
 }

@@ -29,13 +29,17 @@ import { TIF_SIGPENDING } from '../engine/cpu/cpu';
 import { RBP } from '../engine/cpu/regs';
 import { PROT_EXEC } from '../engine/memory';
 import { STT_FUNC, STT_GNU_IFUNC } from '../engine/elf/elf';
+import type { ElfFile, Segment } from '../engine/elf/elf';
 import { UserError, signalName, SIGKILL, SIGSEGV, SIGBUS, SIGFPE } from '../engine/errors';
 import { SIG_DFL, SIG_IGN, DEFAULT_IGNORE, sigbit, PendingSignal } from '../engine/linux/signals';
 import { Mnemonic } from 'iced-x86';
-import { DebugBreakpoint, BreakpointSpec, Registration, specKey } from './breakpoints';
+import { BreakpointConsumer, DebugBreakpoint, BreakpointSpec, Registration, specKey } from './breakpoints';
 import { Condition, ExprError, HitCondition, LogTemplate } from './expr';
 import { XolTracker, XolStateBody } from './xolstate';
 import { unwind, UnwindEnv, UnwindFrame } from './unwind';
+
+/** The PT_LOAD segments of each program file (ElfFile.loads() makes a new list at each call). */
+const loadSegments = new WeakMap<ElfFile, Segment[]>();
 
 export interface LaunchArgs {
   program: string;
@@ -273,7 +277,19 @@ export class Runtime {
   get bias(): number { return this.p?.image.bias ?? 0; }
 
   /** File offset of a run-time address in the executable, if it is in a loaded segment. */
-  fileOffsetOf(addr: number): number | undefined { return this.p?.elf.vaddrToFileOffset(addr - this.bias); }
+  fileOffsetOf(addr: number): number | undefined {
+    const elf = this.p?.elf;
+    if (!elf) return undefined;
+    // As ElfFile.vaddrToFileOffset, over the PT_LOAD list kept per file (asked once per breakpoint).
+    let loads = loadSegments.get(elf);
+    if (!loads) { loads = elf.loads(); loadSegments.set(elf, loads); }
+    const va = addr - this.bias;
+    for (let k = 0; k < loads.length; k++) {
+      const s = loads[k];
+      if (va >= s.vaddr && va < s.vaddr + s.filesz) return s.offset + (va - s.vaddr);
+    }
+    return undefined;
+  }
 
   /** The symbol containing a run-time address: name and offset. */
   symbolAt(addr: number): { name: string; offset: number; start: number; isFunc: boolean } | undefined {
@@ -483,12 +499,7 @@ export class Runtime {
       eventName = cmd.kind === 'add' ? cmd.ev.event : `p_0x${fileOffset.toString(16)}`;
     }
     const reg: Registration = { address: addr, fileOffset, uprobe: null as unknown as Uprobe, consumer: null as unknown as UprobeConsumer, cond, log, eventName };
-    const kindName = log ? 'logpoint' : 'breakpoint';
-    let name: string | undefined; // made when first shown (views, XOL state), not for each of a thousand breakpoints
-    reg.consumer = {
-      get name() { return name ??= `debugger ${kindName} ${bp.id} (${bp.describe()})${cond ? ` if ${cond.text}` : ''}`; },
-      handler: (_self, _u, p) => this.onHit(bp, reg, p),
-    };
+    reg.consumer = new BreakpointConsumer(bp, log ? 'logpoint' : 'breakpoint', cond, (_self, _u, p) => this.onHit(bp, reg, p));
     return reg;
   }
 

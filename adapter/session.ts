@@ -29,6 +29,9 @@ export interface UprobeLaunchArguments extends DebugProtocol.LaunchRequestArgume
 
 const THREAD_ID = 1;
 
+/** What follows the last '/' (all of `p` if none): `p.split('/').pop()` without the array. */
+const baseName = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
+
 /** Pace of guest output handed to the editor by the in-process adapter, in bytes a second. */
 export const INLINE_RATE = 32 * 1024 * 1024;
 
@@ -214,11 +217,11 @@ export class UprobeDebugSession extends LoggingDebugSession {
     if (bp.message) b.message = bp.message;
     if (bp.spec.kind === 'source') {
       b.line = bp.line ?? bp.spec.line;
-      if (bp.spec.path) b.source = { path: bp.spec.path, name: bp.spec.path.split('/').pop() };
+      if (bp.spec.path) b.source = { path: bp.spec.path, name: baseName(bp.spec.path) };
     } else if (bp.line !== undefined && bp.resolvedPath) {
       b.line = bp.line;
       const file = this.rt.displayPath(bp.resolvedPath);
-      b.source = { path: file, name: file.split('/').pop() };
+      b.source = { path: file, name: baseName(file) };
     }
     if (bp.addresses.length) b.instructionReference = `0x${bp.addresses[0].toString(16)}`;
     return b;

@@ -133,6 +133,16 @@ export class LineTable {
    * path, else the file whose trailing path components match the most (at least the base name).
    */
   resolveFile(p: string): string | undefined {
+    // The table does not change: a client's path resolves the same way each time (a request for a
+    // thousand lines of one file asks a thousand times).
+    if (this.resolved.has(p)) return this.resolved.get(p);
+    const r = this.resolveFileUncached(p);
+    this.resolved.set(p, r);
+    return r;
+  }
+  private readonly resolved = new Map<string, string | undefined>();
+
+  private resolveFileUncached(p: string): string | undefined {
     const want = path.posix.normalize(p);
     if (this.byFile.has(want)) return want;
     const wantParts = want.split('/').filter(Boolean);
@@ -184,6 +194,8 @@ export class LineTable {
     if (lo >= ix.lines.length) return undefined;
     const target = ix.lines[lo];
     const onLine = ix.rows.get(target)!;
+    // One row on the line (the common case in assembly): its address, whatever function it is in.
+    if (onLine.length === 1) return { line: target, addresses: [onLine[0].address] };
     const stmts = onLine.filter(e => e.isStmt);
     const use = stmts.length ? stmts : onLine;
     const perFunc = new Map<number | string, number>();

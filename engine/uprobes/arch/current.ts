@@ -3,7 +3,7 @@
 // else the default step-out-of-line with its fixups and the RIP-relative rewrite.
 
 import { BAD_PREFIXES, REFUSED_1BYTE_CURRENT, x86NopIndex } from './tables';
-import { KView, hex, hex2 } from './kview';
+import { KView, archBase, hex, hex2 } from './kview';
 import {
   ArchEmulate, ArchRipRel, ArchUprobe, GPR64, MAX_UINSN_BYTES, PAGE_SIZE, UprobeRefused, fixupNames,
   UPROBE_FIX_CALL, UPROBE_FIX_IP, UPROBE_FIX_RIP_BX, UPROBE_FIX_RIP_DI, UPROBE_FIX_RIP_SI, UPROBE_FIX_SETF,
@@ -138,7 +138,6 @@ export function analyzeCurrent(bytes: Uint8Array, vaddr: number, v: KView): Arch
   const image = new Uint8Array(MAX_UINSN_BYTES);
   image.set(bytes.subarray(0, MAX_UINSN_BYTES));
   const xolNotes: string[] = [];
-  const base = { model: 'current' as const, vaddr, insn, len, mnemonic: v.text };
 
   // can_optimize: a 5-byte nop (opcode 90, or 0f 1f /0) whose bytes do not cross a page.
   const isNop90 = v.opLen === 1 && v.op1 === 0x90;
@@ -157,12 +156,14 @@ export function analyzeCurrent(bytes: Uint8Array, vaddr: number, v: KView): Arch
     if (v.vexKind !== 'none' && br.kind !== 'nop') {
       xolNotes.push(`emulated as ${br.rule} because its opcode byte matches; the ${v.vexKind.toUpperCase()} instruction itself is never executed`);
     }
-    return { ...base, fixups: 0, fixupNames: [], emulate: br, slotInsn: image.slice(0, len), slotImage: image, optimizable, xolNotes };
+    return Object.assign(archBase('current' as const, vaddr, insn, len),
+      { fixups: 0, fixupNames: [], emulate: br, slotInsn: image.slice(0, len), slotImage: image, optimizable, xolNotes });
   }
   const push = pushSetup(v);
   if (push) {
     xolNotes.push('if the emulated push faults, the original push is stepped in the slot with no post-step fixup');
-    return { ...base, fixups: 0, fixupNames: [], emulate: push, slotInsn: image.slice(0, len), slotImage: image, optimizable, xolNotes };
+    return Object.assign(archBase('current' as const, vaddr, insn, len),
+      { fixups: 0, fixupNames: [], emulate: push, slotInsn: image.slice(0, len), slotImage: image, optimizable, xolNotes });
   }
 
   let fixups = 0;
@@ -199,7 +200,8 @@ export function analyzeCurrent(bytes: Uint8Array, vaddr: number, v: KView): Arch
     xolNotes.push('a rep string instruction traps after each iteration with ip still on it: the probe fires once per iteration');
   }
   if (ripRel?.conflict) xolNotes.push(`RIP rewrite: ${ripRel.conflict}`);
-  const out: ArchUprobe = { ...base, fixups, fixupNames: fixupNames(fixups, 'current'), slotInsn: image.slice(0, len), slotImage: image, optimizable, xolNotes };
+  const out: ArchUprobe = Object.assign(archBase('current' as const, vaddr, insn, len),
+    { fixups, fixupNames: fixupNames(fixups, 'current'), slotInsn: image.slice(0, len), slotImage: image, optimizable, xolNotes });
   if (ripRel) out.ripRel = ripRel;
   return out;
 }

@@ -3,7 +3,7 @@
 // skip test arch_uprobe_skip_sstep applied at hit time. Nothing but those nops avoided the slot.
 
 import { BAD_PREFIXES, REFUSED_1BYTE_2012, REFUSED_2BYTE_2012 } from './tables';
-import { KView, hex, hex2 } from './kview';
+import { KView, archBase, hex, hex2 } from './kview';
 import {
   ArchEmulate, ArchRipRel, ArchUprobe, GPR64, MAX_UINSN_BYTES, UprobeRefused, fixupNames,
   UPROBE_FIX_CALL, UPROBE_FIX_IP, UPROBE_FIX_RIP_AX, UPROBE_FIX_RIP_CX, UPROBE_FIX_SETF,
@@ -124,10 +124,9 @@ export function analyze2012(bytes: Uint8Array, vaddr: number, v: KView): ArchUpr
 
   if (v.isStringRep) xolNotes.push('a rep string instruction traps after each iteration with ip still on it: the probe fires once per iteration');
 
-  const out: ArchUprobe = {
-    model: '2012', vaddr, insn, len, mnemonic: v.text, fixups, fixupNames: fixupNames(fixups, '2012'),
-    slotInsn: buf.slice(0, slotLen), slotImage: buf, xolNotes,
-  };
+  const out: ArchUprobe = Object.assign(archBase('2012' as const, vaddr, insn, len), {
+    fixups, fixupNames: fixupNames(fixups, '2012'), slotInsn: buf.slice(0, slotLen), slotImage: buf, xolNotes,
+  });
   if (ripRel) out.ripRel = ripRel;
   const skip = skip2012(buf);
   if (skip) {

@@ -122,8 +122,12 @@ export const X86_NOPS_64: ReadonlyArray<Uint8Array> = [
 
 /** Index n (1..8) if `insn` is exactly x86_nops[n], else 0. */
 export function x86NopIndex(insn: Uint8Array): number {
-  for (const nop of X86_NOPS_64) {
-    if (nop.length === insn.length && nop.every((b, i) => insn[i] === b)) return nop.length;
+  for (let k = 0; k < X86_NOPS_64.length; k++) {
+    const nop = X86_NOPS_64[k];
+    if (nop.length !== insn.length) continue;
+    let i = 0;
+    while (i < nop.length && insn[i] === nop[i]) i++;
+    if (i === nop.length) return nop.length;
   }
   return 0;
 }

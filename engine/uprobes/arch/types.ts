@@ -30,9 +30,15 @@ const FIX_NAMES: Record<UprobeModel, Array<[number, string]>> = {
     [UPROBE_FIX_RIP_AX, 'UPROBE_FIX_RIP_AX'], [UPROBE_FIX_RIP_CX, 'UPROBE_FIX_RIP_CX']],
 };
 
+/** The lists made so far, per era and value (a handful of values occur). */
+const FIX_NAME_LISTS: Record<UprobeModel, Map<number, string[]>> = { current: new Map(), '2012': new Map() };
+
 /** Names of the bits set in `fixups`, in the kernel's order, for the given era. */
 export function fixupNames(fixups: number, model: UprobeModel): string[] {
-  return FIX_NAMES[model].filter(([bit]) => (fixups & bit) !== 0).map(([, name]) => name);
+  const known = FIX_NAME_LISTS[model];
+  let l = known.get(fixups);
+  if (!l) { l = FIX_NAMES[model].filter(([bit]) => (fixups & bit) !== 0).map(([, name]) => name); known.set(fixups, l); }
+  return l.slice(); // each caller gets its own array, as before
 }
 
 /** General-purpose register names in the kernel's numbering (modrm order, then r8..r15). */
@@ -93,8 +99,8 @@ export interface ArchUprobe {
   /** The original bytes at the probe (length = instruction length). */
   insn: Uint8Array;
   len: number;
-  /** AT&T disassembly (iced-x86 GAS formatter) at the analysed vaddr. */
-  mnemonic: string;
+  /** AT&T disassembly (iced-x86 GAS formatter) at the analysed vaddr, formatted when first read. */
+  readonly mnemonic: string;
   fixups: number;
   fixupNames: string[];
   /** Present when a hit is handled without single-stepping. */
