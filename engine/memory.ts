@@ -480,7 +480,18 @@ export class Memory {
       p.pristine = false;
       if (p.code) { p.code = false; this.onCodeWrite(Math.floor(a / PAGE_SIZE)); }
     }
-    this.flushTlb();
+    // Only the pages written need leaving the TLBs (a probe's int3 pokes one byte at a time).
+    const last = Math.floor((addr + Math.max(data.length, 1) - 1) / PAGE_SIZE);
+    for (let no = Math.floor(addr / PAGE_SIZE); no <= last; no++) this.evict(no);
+  }
+
+  /** Drop page number `no` from both TLBs, whichever way of its set holds it. */
+  private evict(no: number): void {
+    const set = tlbSet(no);
+    for (let w = set; w < set + 2; w++) {
+      if (this.rTag[w] === no) { this.rTag[w] = NaN; this.rPg[w] = null; }
+      if (this.wTag[w] === no) { this.wTag[w] = NaN; this.wPg[w] = null; }
+    }
   }
 
   /** Read bytes regardless of protection (debugger view, like /proc/PID/mem). */

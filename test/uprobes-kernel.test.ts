@@ -270,3 +270,45 @@ test('npm start: the bundled sample with samples/fixups.uprobes (--probes FILE) 
   const k = kernelTrace(exe, defs.map(d => d.replace(/ samples\/bin\/fixups:/, ` ${exe}:`)));
   compare(t, k.lines, lines);
 });
+
+test('probes in a hot loop handled inside compiled blocks: an emulated jcc that changes direction, a nop, equal to the kernel\'s trace', (t) => {
+  if (!need(t, haveTracefs(), 'needs root and tracefs for the kernel oracle')) return;
+  // The inner loop's jnz is probed (emulated: the hit decides where the branch goes) and so is a nop in
+  // its body. Each hit is handled on the spot, and the blocks ending at those int3s are formed again
+  // through where the hits went 32 times in a row: the jnz goes back 299 times, then falls through once
+  // per outer round, and the compiled code must leave the block when it does.
+  const p = new Prog(`  .globl _start
+_start:
+  xor %r12d, %r12d
+  mov $5, %ebx
+outer:
+  mov $300, %ecx
+inner:
+  add %rcx, %r12
+  .globl body_nop
+body_nop:
+  nop
+  imul $3, %r12, %r12
+  dec %ecx
+  .globl back
+back:
+  jnz inner
+  dec %ebx
+  jnz outer
+  mov %r12, %rdi
+  and $63, %edi
+  mov $60, %eax
+  syscall
+`, 'hotprobes');
+  const defs = [`p:back ${p.at('back')} %cx %bx %r12`, `p:body_nop ${p.at('body_nop')} %cx %r12`];
+  const k = kernelTrace(p.exe, defs);
+  const e = emuTrace(p.exe, defs);
+  assert.equal(e.status, k.status, e.stderr);
+  assert.equal(k.lines.length, 3000);
+  compare(t, k.lines, e.lines);
+  // And with every block compiled at first sight.
+  const r = spawnSync(process.execPath, [CLI, 'run', '--trace', '-', ...defs.flatMap(d => ['--probe', d]), '--', p.exe], { env: { UL_JIT_HOT: '1' }, maxBuffer: 1 << 26 });
+  const hot = r.stdout.toString('latin1').split('\n').filter(l => /^\s*\S.*-\d+\s+\[\d+\]/.test(l));
+  assert.equal(r.status, k.status);
+  compare(t, k.lines, hot);
+});

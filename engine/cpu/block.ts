@@ -45,10 +45,13 @@ export class Block {
   }
 }
 
-/** The block ends with a call or jmp through a register or memory. */
+/**
+ * The block ends with a call or jmp through a register or memory, or with an int3 (a uprobe whose hit
+ * may be handled on the spot, leaving rip after the probed instruction: see Cpu.respecialize).
+ */
 export function endsIndirect(b: Block): boolean {
   const i = b.insns[b.n - 1];
-  return (i.mnemonic === Mnemonic.Jmp || i.mnemonic === Mnemonic.Call) && i.kind[0] !== OK_BRANCH;
+  return ((i.mnemonic === Mnemonic.Jmp || i.mnemonic === Mnemonic.Call) && i.kind[0] !== OK_BRANCH) || i.mnemonic === Mnemonic.Int3;
 }
 
 /** Longest block, in instructions. */
@@ -118,7 +121,7 @@ export function formBlock(ip: number, decode: (ip: number) => Insn, unknown: unk
       at = i.next;
       continue;
     }
-    if (guarded(i)) {
+    if (guarded(i) || i.mnemonic === Mnemonic.Int3) {
       let guess: number | undefined;
       if (i.mnemonic === Mnemonic.Ret) guess = i.opCount === 0 ? rets.pop() : undefined;
       else guess = hints?.get(i.ip);

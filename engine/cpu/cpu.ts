@@ -390,7 +390,9 @@ export class Cpu {
         b.fn(this, budget - (c0 - start));
         // Left through its final indirect call or jmp (one pass, every instruction): count the runs in a row
         // that went to the same target.
-        if (b.stable >= 0 && this.icount - c0 === b.n) {
+        // (An int3 counts only when its uprobe hit was handled on the spot, leaving nothing pending and no
+        // single-step out of line under way.)
+        if (b.stable >= 0 && this.icount - c0 === b.n && this.tif === 0 && (this.f.bits & TF) === 0) {
           if (this.rip === b.lastTarget) { if (++b.stable >= RESPEC) this.respecialize(b, this.rip); }
           else { b.lastTarget = this.rip; b.stable = 1; }
         }
@@ -421,8 +423,9 @@ export class Cpu {
    * ever differs) and compile the longer block. At most two such re-formings per block.
    */
   private respecialize(b: Block, target: number): void {
+    const last = b.insns[b.n - 1];
     const hints = new Map(b.hints ?? []);
-    hints.set(b.insns[b.n - 1].ip, target);
+    hints.set(last.ip, target);
     const nb = formBlock(b.start, a => this.insnAt(a), unknownInsn, hints);
     b.stable = -1;
     if (nb === null || nb.n <= b.n) return;
@@ -455,7 +458,8 @@ export class Cpu {
       this.icount++;
       // A store that dropped decoded code (possibly this block's own) ends the run, and so does a control
       // transfer anywhere but into the block's next instruction (a followed jmp or call).
-      if (this.smc || this.exited || this.tif !== 0) return;
+      // (an int3 the block goes on through must also leave no stop request or trap flag behind)
+      if (this.smc || this.exited || this.tif !== 0 || this.stopRequested || (this.f.bits & TF) !== 0) return;
       if (this.rip !== i.next && (k + 1 >= insns.length || this.rip !== insns[k + 1].ip)) return;
     }
   }

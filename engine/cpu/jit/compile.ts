@@ -13,7 +13,7 @@ import { Mnemonic } from 'iced-x86';
 import type { Insn } from '../insn';
 import { OK_BRANCH, OK_IMM, OK_MEM, OK_REG } from '../insn';
 import { RC_ST, RC_XMM } from '../regs';
-import { LazyFlags, PARITY, ARITH } from '../flags';
+import { LazyFlags, PARITY, ARITH, TF } from '../flags';
 import { GuestFault, SIGSEGV, SI_KERNEL } from '../../errors';
 import type { Block, BlockFn } from '../block';
 import { JCC, guarded } from '../block';
@@ -169,7 +169,11 @@ function emit(b: Block, plans: Plan[], liveAfter: number[], liveIn: number, firs
         g.line(`cpu.icount += done + ${n}; return done + ${n};`);
         terminated = true;
       } else {
-        g.line(`if (cpu.rip !== ${i.next} || cpu.smc) { cpu.icount += done + ${k + 1}; return done + ${k + 1}; }`);
+        if (i.mnemonic === Mnemonic.Int3) {
+          // An int3 the block was formed through (Cpu.respecialize): its uprobe hit was handled on the
+          // spot and rip moved to where it went before; anything else pending, or elsewhere, leaves.
+          g.line(`if (cpu.rip !== ${insns[k + 1].ip} || cpu.smc || cpu.tif !== 0 || cpu.stopRequested || cpu.exited || (F.bits & ${TF}) !== 0) { cpu.icount += done + ${k + 1}; return done + ${k + 1}; }`);
+        } else g.line(`if (cpu.rip !== ${i.next} || cpu.smc) { cpu.icount += done + ${k + 1}; return done + ${k + 1}; }`);
         if (!keepsLocals(i)) g.reload();
       }
     }
