@@ -51,7 +51,7 @@ export class Page {
 export const TLB_SIZE = 256, TLB_MASK = TLB_SIZE - 1;
 /**
  * The TLBs are two-way set associative: page number `no` lives in slot tlbSet(no) (the most recently
- * filled) or the one after it. Higher bits of the page number are folded into the set index, so that
+ * used page of the set: compiled code looks only there) or the one after it. Higher bits of the page number are folded into the set index, so that
  * streams a power-of-two number of pages apart (merge sort's halves, a buffer and its copy) do not
  * share a set, and two pages that do share one (a global and a heap array) no longer evict each other
  * at every access. The block compiler's generated code computes the same expression (TLB_SET_JS).
@@ -286,7 +286,13 @@ export class Memory {
   private readPage(addr: number): Page {
     const no = Math.floor(addr / PAGE_SIZE), set = tlbSet(no);
     if (this.rTag[set] === no) return this.rPg[set]!;
-    if (this.rTag[set + 1] === no) return this.rPg[set + 1]!;
+    if (this.rTag[set + 1] === no) {
+      // The most recently used page of a set sits in its first way (the one compiled code looks at).
+      const p = this.rPg[set + 1]!;
+      this.rTag[set + 1] = this.rTag[set]; this.rPg[set + 1] = this.rPg[set];
+      this.rTag[set] = no; this.rPg[set] = p;
+      return p;
+    }
     if (!(addr >= 0 && addr < TASK_SIZE)) this.fault(addr, false);
     const p = this.page(addr);
     if (!p) this.fault(addr, false);
@@ -300,7 +306,12 @@ export class Memory {
   private writePage(addr: number): Page {
     const no = Math.floor(addr / PAGE_SIZE), set = tlbSet(no);
     if (this.wTag[set] === no) return this.wPg[set]!;
-    if (this.wTag[set + 1] === no) return this.wPg[set + 1]!;
+    if (this.wTag[set + 1] === no) {
+      const p = this.wPg[set + 1]!;
+      this.wTag[set + 1] = this.wTag[set]; this.wPg[set + 1] = this.wPg[set];
+      this.wTag[set] = no; this.wPg[set] = p;
+      return p;
+    }
     if (!(addr >= 0 && addr < TASK_SIZE)) this.fault(addr, false, 2);
     const p = this.page(addr);
     if (!p) this.fault(addr, false, 2);

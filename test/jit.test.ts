@@ -268,6 +268,73 @@ out: .quad 0
   assert.match(e.stderr, /exit status 0/);
 });
 
+test('a compiled 16-byte SSE store that straddles into a read-only page faults whole: its first half is not written', (t) => {
+  if (!need(t, have('as') && have('ld'), 'binutils (as, ld) not installed')) return;
+  // Two fresh pages, the second made read-only; a hot loop stores xmm0 (all ones) inside the first page,
+  // and on its last round 8 bytes before the boundary. The SIGSEGV handler writes the first page's last
+  // 16 bytes: the in-page stores' ones, then zeros where the faulting store must not have written.
+  const exe = buildAsm(`  .globl _start
+_start:
+  mov $9, %eax
+  xor %edi, %edi
+  mov $8192, %esi
+  mov $3, %edx
+  mov $0x22, %r10d
+  mov $-1, %r8
+  xor %r9d, %r9d
+  syscall
+  mov %rax, %rbx
+  lea 4096(%rbx), %rdi
+  mov $4096, %esi
+  mov $1, %edx
+  mov $10, %eax
+  syscall
+  mov $13, %eax
+  mov $11, %edi
+  lea act(%rip), %rsi
+  xor %edx, %edx
+  mov $8, %r10d
+  syscall
+  pcmpeqb %xmm0, %xmm0
+  lea 4072(%rbx), %r12
+  lea 4088(%rbx), %r13
+  mov $300, %ecx
+1:
+  mov %r12, %rdi
+  cmp $1, %ecx
+  cmove %r13, %rdi
+  movups %xmm0, (%rdi)
+  dec %ecx
+  jnz 1b
+  mov $60, %eax
+  xor %edi, %edi
+  syscall
+handler:
+  lea 4080(%rbx), %rsi
+  mov $1, %eax
+  mov $1, %edi
+  mov $16, %edx
+  syscall
+  mov $60, %eax
+  mov $3, %edi
+  syscall
+restorer:
+  mov $15, %eax
+  syscall
+  .data
+act: .quad handler
+  .quad 0x04000000
+  .quad restorer
+  .quad 0
+`, 'straddle');
+  const n = runNative(exe), e = runEmu(exe);
+  assert.equal(exitCode(n), 3);
+  assert.equal(e.status, 3, e.stderr);
+  const hex = (s: string) => Buffer.from(s, 'latin1').toString('hex');
+  assert.equal(hex(n.stdout), 'ff'.repeat(8) + '00'.repeat(8));
+  assert.equal(hex(e.stdout), hex(n.stdout));
+});
+
 test('self-modifying code: a hot loop that rewrites its own immediate runs as on the host CPU', (t) => {
   if (!need(t, have('as') && have('ld'), 'binutils (as, ld) not installed')) return;
   // ld -N makes the text writable. Each round patches the immediate of an add in the same block; the

@@ -30,21 +30,20 @@ function move128(aligned: boolean) {
       }
       const a = g.addr(i);
       if (aligned) g.line(`if ((${a} & 15) !== 0) G.misaligned16();`);
+      // One TLB lookup for all 16 bytes when they lie in one page; otherwise (a miss, a page crossing,
+      // a fault) the helpers go through the Memory's methods as ops/sse-move.ts does.
       if (i.kind[0] === OK_REG) {
-        const d = 4 * i.reg[0];
-        const v0 = g.memRead(a, 8);
-        const a8 = g.bind(`${a} + 8`);
-        const v1 = g.memRead(a8, 8);
-        g.line(`X[${d}] = ${v0.lo}; X[${d + 1}] = ${v0.hi}; X[${d + 2}] = ${v1.lo}; X[${d + 3}] = ${v1.hi};`);
+        const d = 4 * i.reg[0], pg = g.lookup(a, 'r');
+        g.line(`if (${pg} !== null && (${a} & 4095) <= 4080) { const dv = ${pg}.dv, o = ${a} & 4095; ` +
+          `X[${d}] = dv.getInt32(o, true); X[${d + 1}] = dv.getInt32(o + 4, true); X[${d + 2}] = dv.getInt32(o + 8, true); X[${d + 3}] = dv.getInt32(o + 12, true); } ` +
+          `else G.load128(mem, ${a}, X, ${d});`);
         return;
       }
-      // A store that straddles two pages must not be half done when the second page faults.
-      const s = 4 * i.reg[1];
-      g.line(`if ((${a} & 4095) > 4080) mem.checkWritable(${a}, 16);`);
-      const lo0 = g.bind(`X[${s}]`), hi0 = g.bind(`X[${s + 1}]`), lo1 = g.bind(`X[${s + 2}]`), hi1 = g.bind(`X[${s + 3}]`);
-      g.memWrite(a, 8, lo0, hi0);
-      const a8 = g.bind(`${a} + 8`);
-      g.memWrite(a8, 8, lo1, hi1);
+      const s = 4 * i.reg[1], pg = g.lookup(a, 'w');
+      g.stored = true;
+      g.line(`if (${pg} !== null && (${a} & 4095) <= 4080) { const dv = ${pg}.dv, o = ${a} & 4095; ` +
+        `dv.setInt32(o, X[${s}], true); dv.setInt32(o + 4, X[${s + 1}], true); dv.setInt32(o + 8, X[${s + 2}], true); dv.setInt32(o + 12, X[${s + 3}], true); } ` +
+        `else G.store128(mem, ${a}, X, ${s});`);
     },
   };
 }

@@ -217,11 +217,13 @@ export class Gen {
     }
   }
 
-  /** The page at address local `a` from the read ('r') or write ('w') TLB's two ways, or null. */
-  private lookup(a: string, t: 'r' | 'w'): string {
+  /** The page at address local `a` from the read ('r') or write ('w') TLB's first way, or null. */
+  lookup(a: string, t: 'r' | 'w'): string {
+    this.usesTlb = true;
     const pn = this.t('pn'), s = this.t('s'), pg = this.t('pg');
     const T = t === 'r' ? 'rT' : 'wT', P = t === 'r' ? 'rP' : 'wP';
-    this.line(`const ${pn} = Math.floor(${a} / 4096), ${s} = ${TLB_SET_JS(pn)}, ${pg} = ${T}[${s}] === ${pn} ? ${P}[${s}] : ${T}[${s} + 1] === ${pn} ? ${P}[${s} + 1] : null;`);
+    // Only the set's first way (its most recently used page): the second is the Memory method's business.
+    this.line(`const ${pn} = Math.floor(${a} / 4096), ${s} = ${TLB_SET_JS(pn)}, ${pg} = ${T}[${s}] === ${pn} ? ${P}[${s}] : null;`);
     return pg;
   }
 
