@@ -221,7 +221,7 @@ function compareLines(recs: KLine[], evs: EventDef[], s: Setup): { compared: num
     assert.equal(k.length, 1, `one '${ev.event}' line in the kernel trace: ${ev.definition}`);
     const kl = k[0];
     // The latency-flags column is the host kernel's own state when it recorded the event (irqs off,
-    // need-resched...): usually what the emulator prints, sometimes not (`dL.ff`, `dl.ff`).
+    // need-resched...): often what the emulator prints, sometimes not (`dL.ff`, `dl.ff`).
     lines++;
     if (kl.flags === UPROBE_TRACE_FLAGS) usual++;
     const args = formatArgs(ev, ev.isReturn ? s.retCtx : s.entryCtx);
@@ -234,7 +234,9 @@ function compareLines(recs: KLine[], evs: EventDef[], s: Setup): { compared: num
     assert.equal(line, kl.raw, `trace line of '${ev.event}'`);
     compared += ev.args.length;
   }
-  assert.ok(lines === 0 || usual * 2 > lines, `the kernel's usual flags column is ${UPROBE_TRACE_FLAGS} (${usual} of ${lines} lines)`);
+  // How many lines show it depends on the host's load (a CI run under load saw 11 of 38): the emulator's
+  // constant must be one the kernel prints, not necessarily on most lines.
+  assert.ok(lines < 5 || usual > 0, `the kernel prints ${UPROBE_TRACE_FLAGS} in its flags column (${usual} of ${lines} lines)`);
   return { compared, dropped };
 }
 
