@@ -11,6 +11,24 @@ import { buildAsm, buildC, runNative, runEmu, need, have, exitCode, ROOT } from 
 import { lockstep } from './lockstep';
 
 const CORPUS = path.join(ROOT, 'test', 'corpus');
+/** rt_sigaction(SIGSEGV, &act, 0, 8): installs the handler that SEGV_ACT describes. */
+const INSTALL_SEGV = `  mov $13, %eax
+  mov $11, %edi
+  lea act(%rip), %rsi
+  xor %edx, %edx
+  mov $8, %r10d
+  syscall
+`;
+/** The restorer and the sigaction (`act`, SA_RESTORER) of a SIGSEGV handler at label `handler`; ends in .data. */
+const SEGV_ACT = `restorer:
+  mov $15, %eax
+  syscall
+  .data
+act: .quad handler
+  .quad 0x04000000         # SA_RESTORER
+  .quad restorer
+  .quad 0
+`;
 // Deterministic corpus programs (no clocks, no timers): their compiled and interpreted runs must agree
 // after every block.
 const LOCKSTEP = ['bigint', 'ctype', 'hashtable', 'heap', 'math', 'matrix', 'nullderef', 'divzero', 'printf_float',
@@ -289,13 +307,7 @@ _start:
   mov $1, %edx
   mov $10, %eax
   syscall
-  mov $13, %eax
-  mov $11, %edi
-  lea act(%rip), %rsi
-  xor %edx, %edx
-  mov $8, %r10d
-  syscall
-  pcmpeqb %xmm0, %xmm0
+${INSTALL_SEGV}  pcmpeqb %xmm0, %xmm0
   lea 4072(%rbx), %r12
   lea 4088(%rbx), %r13
   mov $300, %ecx
@@ -318,15 +330,7 @@ handler:
   mov $60, %eax
   mov $3, %edi
   syscall
-restorer:
-  mov $15, %eax
-  syscall
-  .data
-act: .quad handler
-  .quad 0x04000000
-  .quad restorer
-  .quad 0
-`, 'straddle');
+${SEGV_ACT}`, 'straddle');
   const n = runNative(exe), e = runEmu(exe);
   assert.equal(exitCode(n), 3);
   assert.equal(e.status, 3, e.stderr);
@@ -376,13 +380,7 @@ test('a fault in the middle of a compiled block: earlier instructions done, rip 
   // writes the interrupted context's registers (from the signal frame) to stdout.
   const exe = buildAsm(`  .globl _start
 _start:
-  mov $13, %eax            # rt_sigaction(SIGSEGV, &act, 0, 8)
-  mov $11, %edi
-  lea act(%rip), %rsi
-  xor %edx, %edx
-  mov $8, %r10d
-  syscall
-  xor %r10d, %r10d
+${INSTALL_SEGV}  xor %r10d, %r10d
   mov $5000, %ecx
   mov $7, %r8
   lea cell(%rip), %r9
@@ -407,15 +405,7 @@ handler:
   mov $60, %eax
   mov $3, %edi
   syscall
-restorer:
-  mov $15, %eax
-  syscall
-  .data
-act: .quad handler
-  .quad 0x04000000         # SA_RESTORER
-  .quad restorer
-  .quad 0
-cell: .quad 0
+${SEGV_ACT}cell: .quad 0
 `, 'fault-in-block');
   const n = runNative(exe);
   const e = runEmu(exe);
