@@ -60,6 +60,17 @@ export function tlbSet(no: number): number { return ((no ^ (no >>> 7)) & (TLB_MA
 /** tlbSet as a JavaScript expression of a page-number local, for generated code. */
 export const TLB_SET_JS = (pn: string): string => `(((${pn} ^ (${pn} >>> 7)) & ${TLB_MASK >> 1}) << 1)`;
 
+/**
+ * Make page `p` (number `no`) the most recently used of its TLB set: it goes in the first way (the one
+ * compiled code looks at) and the page that was there moves to the second. Used for a hit in the
+ * second way and for a fill alike.
+ */
+function putFirst(tags: Float64Array, pages: (Page | null)[], set: number, no: number, p: Page): Page {
+  tags[set + 1] = tags[set]; pages[set + 1] = pages[set];
+  tags[set] = no; pages[set] = p;
+  return p;
+}
+
 export type CodeWriteListener = (pageNo: number) => void;
 
 /**
@@ -286,32 +297,18 @@ export class Memory {
   private readPage(addr: number): Page {
     const no = Math.floor(addr / PAGE_SIZE), set = tlbSet(no);
     if (this.rTag[set] === no) return this.rPg[set]!;
-    if (this.rTag[set + 1] === no) {
-      // The most recently used page of a set sits in its first way (the one compiled code looks at).
-      const p = this.rPg[set + 1]!;
-      this.rTag[set + 1] = this.rTag[set]; this.rPg[set + 1] = this.rPg[set];
-      this.rTag[set] = no; this.rPg[set] = p;
-      return p;
-    }
+    if (this.rTag[set + 1] === no) return putFirst(this.rTag, this.rPg, set, no, this.rPg[set + 1]!);
     if (!(addr >= 0 && addr < TASK_SIZE)) this.fault(addr, false);
     const p = this.page(addr);
     if (!p) this.fault(addr, false);
     if (!(p.prot & PROT_READ)) this.fault(addr, true);
-    // The set's other way keeps the page filled before this one.
-    this.rTag[set + 1] = this.rTag[set]; this.rPg[set + 1] = this.rPg[set];
-    this.rTag[set] = no; this.rPg[set] = p;
-    return p;
+    return putFirst(this.rTag, this.rPg, set, no, p);
   }
 
   private writePage(addr: number): Page {
     const no = Math.floor(addr / PAGE_SIZE), set = tlbSet(no);
     if (this.wTag[set] === no) return this.wPg[set]!;
-    if (this.wTag[set + 1] === no) {
-      const p = this.wPg[set + 1]!;
-      this.wTag[set + 1] = this.wTag[set]; this.wPg[set + 1] = this.wPg[set];
-      this.wTag[set] = no; this.wPg[set] = p;
-      return p;
-    }
+    if (this.wTag[set + 1] === no) return putFirst(this.wTag, this.wPg, set, no, this.wPg[set + 1]!);
     if (!(addr >= 0 && addr < TASK_SIZE)) this.fault(addr, false, 2);
     const p = this.page(addr);
     if (!p) this.fault(addr, false, 2);
@@ -323,9 +320,7 @@ export class Memory {
       this.onCodeWrite(no);
       return p;
     }
-    this.wTag[set + 1] = this.wTag[set]; this.wPg[set + 1] = this.wPg[set];
-    this.wTag[set] = no; this.wPg[set] = p;
-    return p;
+    return putFirst(this.wTag, this.wPg, set, no, p);
   }
 
   /** Mark a page as holding decoded code (writes to it will be reported). */

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { buildAsm, buildC, runNative, runEmu, need, have, exitCode, ROOT } from './util';
 import { lockstep } from './lockstep';
+import { writeOutAndExit } from './diffgen/asmio';
 
 const CORPUS = path.join(ROOT, 'test', 'corpus');
 /** rt_sigaction(SIGSEGV, &act, 0, 8): installs the handler that SEGV_ACT describes. */
@@ -76,18 +77,11 @@ test('a loop back to the block start through a jcc fall-through, with an instruc
   // round must reach that handler, and survive the reload after it, in the next.
   const exe = buildAsm(`  .globl _start
 _start:
-  lea out(%rip), %rdi
+  lea outbuf(%rip), %rdi
   lea src(%rip), %rsi
   mov $16, %edx
   call bin2hex
-  mov $1, %eax
-  mov $1, %edi
-  lea out(%rip), %rsi
-  mov $32, %edx
-  syscall
-  mov $60, %eax
-  xor %edi, %edi
-  syscall
+${writeOutAndExit(32).join('\n')}
 bin2hex:
   mov %rdi, %rax
   mov %edx, %edx
@@ -116,7 +110,7 @@ bin2hex:
   .data
 hexd: .ascii "0123456789ABCDEF"
 src: .byte 0xfb,0x29,0x81,0x3f,0xb3,0xf2,0xbc,0xbe,0x0b,0x10,0x49,0x45,0x37,0x73,0x7b,0x1c
-out: .fill 64
+outbuf: .fill 64
 `, 'bin2hex');
   const n = runNative(exe), e = runEmu(exe);
   assert.equal(n.stdout, 'fb29813fb3f2bcbe0b10494537737b1c');
@@ -163,20 +157,13 @@ neg:
   dec %ecx
   jnz top
 done:
-  mov %eax, out(%rip)
-  mov %ebx, out+4(%rip)
-  mov %edx, out+8(%rip)
-  mov %r10, out+16(%rip)
-  mov $1, %eax
-  mov $1, %edi
-  lea out(%rip), %rsi
-  mov $24, %edx
-  syscall
-  mov $60, %eax
-  xor %edi, %edi
-  syscall
+  mov %eax, outbuf(%rip)
+  mov %ebx, outbuf+4(%rip)
+  mov %edx, outbuf+8(%rip)
+  mov %r10, outbuf+16(%rip)
+${writeOutAndExit(24).join('\n')}
   .data
-out: .fill 24
+outbuf: .fill 24
 `, 'side-exits');
   const n = runNative(exe), e = runEmu(exe, [], undefined, ['-v']);
   assert.equal(n.stdout.length, 24);
@@ -253,15 +240,8 @@ after:
   call *(%rdx,%rcx,8)
   dec %ebx
   jnz 1b
-  mov %r12, out(%rip)
-  mov $1, %eax
-  mov $1, %edi
-  lea out(%rip), %rsi
-  mov $8, %edx
-  syscall
-  mov $60, %eax
-  xor %edi, %edi
-  syscall
+  mov %r12, outbuf(%rip)
+${writeOutAndExit(8).join('\n')}
 maybe_skip:
   test $3, %bl
   jnz 2f
@@ -277,7 +257,7 @@ g:
   ret
   .data
 fns: .quad f, g
-out: .quad 0
+outbuf: .quad 0
 `, 'guards');
   const n = runNative(exe), e = runEmu(exe, [], undefined, ['-v']);
   assert.equal(exitCode(n), 0);

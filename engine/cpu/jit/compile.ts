@@ -16,7 +16,8 @@ import { RC_ST, RC_XMM } from '../regs';
 import { LazyFlags, PARITY, ARITH, TF } from '../flags';
 import { GuestFault, SIGSEGV, SI_KERNEL } from '../../errors';
 import type { Block, BlockFn } from '../block';
-import type { Memory } from '../../memory';
+import type { Cpu } from '../cpu';
+import { A, getX, putX, readM128, writeM128 } from '../ops/sse-move';
 import { JCC, guarded } from '../block';
 import { Gen } from './gen';
 import { emitterFor, Emitter } from './emitters';
@@ -48,18 +49,9 @@ export const helpers = {
   cond(cc: number, fk: number, fs: number, frl: number, frh: number, fal: number, fah: number, fbl: number, fbh: number, fci: number, fbt: number): boolean {
     return load(fk, fs, frl, frh, fal, fah, fbl, fbh, fci, fbt).cond(cc);
   },
-  /** 16 bytes at a into xmm lanes X[d..d+3], through the Memory's methods (both halves read first). */
-  load128(mem: Memory, a: number, X: Int32Array, d: number): void {
-    const l0 = mem.read64(a), h0 = mem.hi;
-    const l1 = mem.read64(a + 8), h1 = mem.hi;
-    X[d] = l0; X[d + 1] = h0; X[d + 2] = l1; X[d + 3] = h1;
-  },
-  /** xmm lanes X[s..s+3] to 16 bytes at a (a page-crossing store is checked whole first, as writeM128). */
-  store128(mem: Memory, a: number, X: Int32Array, s: number): void {
-    if ((a & 0xfff) > 0xff0) mem.checkWritable(a, 16);
-    mem.write64(a, X[s], X[s + 1]);
-    mem.write64(a + 8, X[s + 2], X[s + 3]);
-  },
+  /** The slow paths of compiled 16-byte moves: the interpreter's own (ops/sse-move.ts). */
+  load128(cpu: Cpu, a: number, reg: number): void { readM128(cpu, a, A); putX(cpu, reg, A); },
+  store128(cpu: Cpu, a: number, reg: number): void { getX(cpu, reg, A); writeM128(cpu, a, A); },
   /** A misaligned operand of an aligned 16-byte SSE access (as ops/sse-move.ts checkAlign16). */
   misaligned16(): never {
     throw new GuestFault(SIGSEGV, 0, 'misaligned 16-byte SSE operand', SI_KERNEL);

@@ -31,19 +31,19 @@ function move128(aligned: boolean) {
       const a = g.addr(i);
       if (aligned) g.line(`if ((${a} & 15) !== 0) G.misaligned16();`);
       // One TLB lookup for all 16 bytes when they lie in one page; otherwise (a miss, a page crossing,
-      // a fault) the helpers go through the Memory's methods as ops/sse-move.ts does.
+      // a fault) the helpers run the interpreter's own 16-byte load and store (ops/sse-move.ts).
       if (i.kind[0] === OK_REG) {
         const d = 4 * i.reg[0], pg = g.lookup(a, 'r');
         g.line(`if (${pg} !== null && (${a} & 4095) <= 4080) { const dv = ${pg}.dv, o = ${a} & 4095; ` +
           `X[${d}] = dv.getInt32(o, true); X[${d + 1}] = dv.getInt32(o + 4, true); X[${d + 2}] = dv.getInt32(o + 8, true); X[${d + 3}] = dv.getInt32(o + 12, true); } ` +
-          `else G.load128(mem, ${a}, X, ${d});`);
+          `else G.load128(cpu, ${a}, ${i.reg[0]});`);
         return;
       }
       const s = 4 * i.reg[1], pg = g.lookup(a, 'w');
       g.stored = true;
       g.line(`if (${pg} !== null && (${a} & 4095) <= 4080) { const dv = ${pg}.dv, o = ${a} & 4095; ` +
         `dv.setInt32(o, X[${s}], true); dv.setInt32(o + 4, X[${s + 1}], true); dv.setInt32(o + 8, X[${s + 2}], true); dv.setInt32(o + 12, X[${s + 3}], true); } ` +
-        `else G.store128(mem, ${a}, X, ${s});`);
+        `else G.store128(cpu, ${a}, ${i.reg[1]});`);
     },
   };
 }
