@@ -14,6 +14,8 @@ const entries = [
   ['engine/cli/bin.ts', 'cli.js'],
   ['adapter/main.ts', 'adapter.js'],
   ['extension/extension.ts', 'extension.js'],
+  // the trace printer thread's script, which the CLI starts from beside itself
+  ['engine/trace/printer-worker.ts', 'printer-worker.js'],
 ].filter(([src]) => existsSync(join(root, src)));
 
 await Promise.all(entries.map(([src, dst]) => build({

@@ -8,6 +8,7 @@ import { UserError } from '../errors';
 import { Uprobes } from '../uprobes/uprobes';
 import { TraceUprobes, TraceRecord } from '../uprobes/trace_uprobe';
 import { TraceError, TraceBatch } from '../trace';
+import { writeFully } from '../trace/fdwrite';
 import { describeEvent } from '../uprobes/describe';
 
 export interface CliOptions {
@@ -30,31 +31,38 @@ export interface CliOptions {
 }
 
 export function hostEnv(): string[] {
-  // The emulator's own knobs (UL_JIT, UL_JIT_HOT, UL_V8_TUNING) are not part of the guest's environment.
-  return Object.entries(process.env).filter(([k]) => !/^UL_(JIT|V8_TUNING)/.test(k)).map(([k, v]) => `${k}=${v}`);
+  // The emulator's own knobs (UL_JIT, UL_JIT_HOT, UL_V8_TUNING, UL_TRACE_THREAD) are not part of the guest's environment.
+  return Object.entries(process.env).filter(([k]) => !/^UL_(JIT|V8_TUNING|TRACE_THREAD)/.test(k)).map(([k, v]) => `${k}=${v}`);
 }
 
 /**
+ * Trace lines after which a printer thread is started to print and write the trace (it takes over once it
+ * runs). Starting one costs some tens of milliseconds on a two-core machine (the worker's start competes
+ * with V8's compiler threads) and saves about 80 ns a line, so it pays only for long traces.
+ * UL_TRACE_THREAD=0: never; 1: from the first line, waiting for it to run (tests use it).
+ */
+const TRACE_THREAD = process.env.UL_TRACE_THREAD;
+const TRACE_THREAD_AFTER = TRACE_THREAD === '0' ? Infinity : TRACE_THREAD === '1' ? 0 : 1 << 20;
+
+/**
  * Trace output. Hits are recorded raw and printed in batches (TraceBatch), written in chunks of about
- * 256 KiB; everything pending is written before any guest output to the same stream and at the end.
+ * 256 KiB, by a printer thread once the trace is long; everything pending is written before any guest
+ * output to the same stream and at the end. A failed write stops the run with a one-line error.
  */
 class TraceWriter {
   readonly batch: TraceBatch;
-  constructor(readonly fd: number, private closeAtEnd: boolean) {
-    this.batch = new TraceBatch((b, n) => this.writeAll(b, n));
+  constructor(readonly fd: number, private readonly name: string, private closeAtEnd: boolean) {
+    const writeError = (e: Error): Error => {
+      const code = (e as NodeJS.ErrnoException).code;
+      return new UserError(`cannot write the trace to ${this.name}: ${code ? `${code} (${e.message.replace(/^\w+: /, '').replace(/, write$/, '')})` : e.message}`);
+    };
+    this.batch = new TraceBatch((b, n) => {
+      try { writeFully(fd, b, n); } catch (e) { throw writeError(e as Error); }
+    }, { fd, threadAfter: TRACE_THREAD_AFTER, threadWait: TRACE_THREAD === '1', writeError });
   }
   /** Text after the lines so far (a byte string: JSON lines, the profile). */
   write(s: string): void { this.batch.text(s); }
   flush(): void { this.batch.flush(); }
-  private writeAll(data: Uint8Array, len: number): void {
-    let off = 0;
-    while (off < len) {
-      try { off += fs.writeSync(this.fd, data, off, len - off); } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
-        throw e;
-      }
-    }
-  }
   close(): void { this.flush(); if (this.closeAtEnd) fs.closeSync(this.fd); }
 }
 
@@ -86,10 +94,10 @@ export function runWithOptions(o: CliOptions): number {
   if (defs.length || o.profile) {
     const uprobes = new Uprobes({ model: o.model, unsafe: o.unsafe });
     uprobes.attach(p);
-    if (o.trace === '-') out = new TraceWriter(1, false);
+    if (o.trace === '-') out = new TraceWriter(1, 'standard output', false);
     else if (o.trace) {
-      try { out = new TraceWriter(fs.openSync(o.trace, 'w'), true); } catch { throw new UserError(`cannot write trace file ${o.trace}`); }
-    } else out = new TraceWriter(2, false);
+      try { out = new TraceWriter(fs.openSync(o.trace, 'w'), o.trace, true); } catch { throw new UserError(`cannot write trace file ${o.trace}`); }
+    } else out = new TraceWriter(2, 'standard error', false);
     const w = out;
     const sink = o.traceFormat === 'json'
       ? (r: TraceRecord) => w.write(Buffer.from(JSON.stringify({ ...r, line: undefined, text: Buffer.from(r.line, 'latin1').toString('utf8'), args: Buffer.from(r.args, 'latin1').toString('utf8') }) + '\n', 'utf8').toString('latin1'))
