@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { buildAsm, buildC, runNative, runEmu, need, have, exitCode, tmpDir, CLI } from './util';
+import { ElfFile } from '../engine/elf/elf';
 
 interface Out { status: number | null; stdout: string; stderr: string }
 
@@ -267,4 +268,71 @@ int main(int argc, char **argv) {
   assert.equal(r.stdout, `${inside}: written\n${escape}: Permission denied\n`);
   assert.equal(fs.existsSync(path.join(outside, 'escaped.txt')), false, 'nothing created outside the grant');
   assert.equal(fs.readFileSync(inside, 'utf8'), 'x');
+});
+
+/** A program writing 'guest N' to stderr after each of `n` calls to a function `site`. */
+function interleaved(n: number): string {
+  return buildAsm(`.globl _start
+_start:
+  mov $${n}, %r12
+1:
+  call site
+  mov $1, %eax
+  mov $2, %edi
+  lea msg(%rip), %rsi
+  mov $8, %edx
+  mov %r12, %rcx
+  and $7, %ecx
+  add $48, %ecx
+  mov %cl, 6(%rsi)
+  syscall
+  dec %r12
+  jnz 1b
+  mov $60, %eax
+  xor %edi, %edi
+  syscall
+.globl site
+site:
+  nop
+  ret
+.data
+msg: .ascii "guest ?\\n"
+`, `interleaved${n}`);
+}
+
+/** The file offset of the function `site` in exe, as a probe definition wants it. */
+function siteOffset(exe: string): string {
+  const d = fs.readFileSync(exe);
+  const elf = ElfFile.parse(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), exe);
+  return '0x' + elf.vaddrToFileOffset(elf.symbols.find(s => s.name === 'site')!.value)!.toString(16);
+}
+
+test('trace lines and the guest\'s own writes to the same stream keep their order, with the printer thread or without', (t) => {
+  if (!built(t)) return;
+  const exe = interleaved(3000);
+  const probe = `p:site ${exe}:${siteOffset(exe)} %r12`;
+  const strip = (s: string) => s.split('\n').map(l => l.replace(/ \d+\.\d{6}: /, ' T: '));
+  const runs = ['0', '1'].map(v => cli(['run', '--probe', probe, '--', exe], { UL_TRACE_THREAD: v }));
+  for (const r of runs) assert.equal(r.status, 0, r.stderr);
+  const [here, thread] = runs.map(r => strip(r.stderr));
+  assert.deepEqual(thread, here);
+  // Each hit's line comes before the write that follows it.
+  assert.equal(here.length, 6001);
+  for (let k = 0; k < 3000; k++) {
+    assert.match(here[2 * k], new RegExp(`site: \\(0x[0-9a-f]+\\) arg1=0x${(3000 - k).toString(16)}$`));
+    assert.equal(here[2 * k + 1], `guest ${(3000 - k) & 7}`);
+  }
+});
+
+test('a trace that cannot be written stops the run with one line, with the printer thread or without', (t) => {
+  if (!built(t)) return;
+  if (!need(t, fs.existsSync('/dev/full'), 'needs /dev/full')) return;
+  const exe = interleaved(20_000);
+  const probe = `p:site ${exe}:${siteOffset(exe)} %r12`;
+  for (const v of ['0', '1']) {
+    const w = spawnSync(process.execPath, [CLI, 'run', '--trace', '/dev/full', '--probe', probe, '--', exe], { env: { UL_TRACE_THREAD: v }, timeout: 60000 });
+    const stderr = w.stderr.toString().split('\n').filter(l => l && !/^guest \d$/.test(l));
+    assert.equal(w.status, 1, `UL_TRACE_THREAD=${v}: ${w.stderr}`);
+    assert.deepEqual(stderr, ['uprobe-lab: cannot write the trace to /dev/full: ENOSPC (no space left on device)'], `UL_TRACE_THREAD=${v}`);
+  }
 });

@@ -1,14 +1,19 @@
 // The batched trace writer (TraceBatch: raw records now, lines later) against the one-line-at-a-time
 // formatter whose output test/trace-format.test.ts compares with the kernel's: for many hits of many
 // kinds of events the bytes written must be those lines, in order, handed out in chunks of at least
-// TRACE_CHUNK bytes; and the 64-bit number printing (int32 halves, no BigInt) against BigInt's.
+// TRACE_CHUNK bytes, printed here or by the printer thread; and the 64-bit number printing (int32 halves,
+// no BigInt) against BigInt's.
 
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import {
   parseCommand, formatArgs, formatTraceLine, fetchRecord, scratchRecord, resetScratch, TraceBatch, TRACE_CHUNK, ByteOut,
   EventDef, FetchContext, UPROBE_TRACE_FLAGS,
 } from '../engine/trace';
+import type { TraceBatchOptions } from '../engine/trace/batch';
 
 function ev(line: string): EventDef {
   const c = parseCommand(line);
@@ -39,22 +44,27 @@ function context(seed: number): FetchContext {
   };
 }
 
-test('TraceBatch writes exactly the lines formatTraceLine gives, in order, in chunks of >= 64 KiB', () => {
-  const events = [
-    ev('p:g/plain /bin/true:0x1000 %ax'),
-    ev('p:g/many /bin/true:0x1001 a=%ax:s8 b=%cx:u16 c=%dx:s32 d=%r8:u64 e=%r9:s64 f=%r10:x8 g=%r11:x64 h=%r12:char'),
-    ev('p:g/strs /bin/true:0x1002 s=+0(%bx):string t=+6(%bx):string u=+0(%di):string v=$comm w=\\"imm":string'),
-    ev('p:g/arrs /bin/true:0x1003 a=+0(%si):u8[8] b=+0(%si):s16[4] c=+8(%si):x32[2] d=+0(%di):u64[2] e=+0(%si):b3@2/8'),
-    ev('r:g/ret /bin/true:0x1004 rv=$retval:s32 ip=%ip x=+0(%si):x64'),
-    ev('p:g/noargs /bin/true:0x1005'),
-  ];
-  const chunks: Buffer[] = [];
-  const batch = new TraceBatch((b, n) => { chunks.push(Buffer.from(b.subarray(0, n))); });
+const EVENTS = [
+  'p:g/plain /bin/true:0x1000 %ax',
+  'p:g/many /bin/true:0x1001 a=%ax:s8 b=%cx:u16 c=%dx:s32 d=%r8:u64 e=%r9:s64 f=%r10:x8 g=%r11:x64 h=%r12:char',
+  'p:g/strs /bin/true:0x1002 s=+0(%bx):string t=+6(%bx):string u=+0(%di):string v=$comm w=\\"imm":string',
+  'p:g/arrs /bin/true:0x1003 a=+0(%si):u8[8] b=+0(%si):s16[4] c=+8(%si):x32[2] d=+0(%di):u64[2] e=+0(%si):b3@2/8',
+  'r:g/ret /bin/true:0x1004 rv=$retval:s32 ip=%ip x=+0(%si):x64',
+  'p:g/noargs /bin/true:0x1005',
+];
+
+/**
+ * Record `hits` hits of many kinds of events (several tasks, CPUs, a second boundary) into the batch,
+ * with text at `textAt` and a flush at each of `flushAt`; return what must come out, as
+ * formatTraceLine prints each line on its own.
+ */
+function mixedHits(batch: TraceBatch, hits: number, textAt: number, flushAt: number[] = [], afterFlush = (): void => { /* nothing */ }): string {
+  const events = EVENTS.map(ev);
   const ids = events.map((e) => batch.eventId(e));
   const expected: string[] = [];
   resetScratch();
   const start = 12345 * 1e6 + 999_000; // crosses a whole second early on
-  for (let h = 0; h < 9000; h++) {
+  for (let h = 0; h < hits; h++) {
     const k = h % events.length;
     const e = events[k];
     const ctx = context(h);
@@ -68,27 +78,82 @@ test('TraceBatch writes exactly the lines formatTraceLine gives, in order, in ch
       ...(e.isReturn ? { ret: where, func } : { ip: where }), args }));
     const len = fetchRecord(e, ctx);
     batch.add(ids[k], ctx.comm, pid, h % 2, UPROBE_TRACE_FLAGS, us, where, func, scratchRecord, len);
-    if (h === 4500) {
+    if (h === textAt) {
       // Text in the middle (the profile, a JSON line) comes after the lines recorded before it.
       batch.text('-- middle --\n');
       expected.push('-- middle --');
     }
+    if (flushAt.includes(h)) { batch.flush(); afterFlush(); }
   }
   batch.flush();
-  assert.ok(chunks.length > 3, 'several chunks');
-  for (const c of chunks.slice(0, -1)) assert.ok(c.length >= TRACE_CHUNK, `a chunk of ${c.length} bytes before the end`);
+  return expected.join('\n') + '\n';
+}
+
+function sameBytes(got: string, want: string): void {
   // (Compared as a whole: a char argument may itself be a newline byte.)
-  const got = Buffer.concat(chunks).toString('latin1');
-  const want = expected.join('\n') + '\n';
   if (got !== want) {
     let at = 0;
     while (got[at] === want[at]) at++;
-    assert.fail(`differs at byte ${at}: got ${JSON.stringify(got.slice(at - 80, at + 40))}, want ${JSON.stringify(want.slice(at - 80, at + 40))}`);
+    assert.fail(`differs at byte ${at} of ${want.length}: got ${JSON.stringify(got.slice(at - 80, at + 40))}, want ${JSON.stringify(want.slice(at - 80, at + 40))}`);
   }
+}
+
+test('TraceBatch writes exactly the lines formatTraceLine gives, in order, in chunks of >= 256 KiB', () => {
+  const chunks: Buffer[] = [];
+  const batch = new TraceBatch((b, n) => { chunks.push(Buffer.from(b.subarray(0, n))); });
+  const want = mixedHits(batch, 9000, 4500);
+  assert.ok(chunks.length > 3, 'several chunks');
+  for (const c of chunks.slice(0, -1)) assert.ok(c.length >= TRACE_CHUNK, `a chunk of ${c.length} bytes before the end`);
+  sameBytes(Buffer.concat(chunks).toString('latin1'), want);
+  assert.equal(batch.threaded, false);
   // Nothing is left: a second flush writes nothing.
   const n = chunks.length;
   batch.flush();
   assert.equal(chunks.length, n);
+});
+
+/** A TraceBatch writing to a fresh file, and what the file holds after `run`. */
+function throughFile(options: TraceBatchOptions, run: (b: TraceBatch) => void): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ul-batch-'));
+  const file = path.join(dir, 'trace');
+  const fd = fs.openSync(file, 'w');
+  try {
+    run(new TraceBatch((b, n) => { fs.writeSync(fd, b, 0, n); }, { fd, ...options }));
+  } finally { fs.closeSync(fd); }
+  const got = fs.readFileSync(file).toString('latin1');
+  fs.rmSync(dir, { recursive: true });
+  return got;
+}
+
+test('the printer thread writes the same bytes, in order, across flushes that move printing back and forth', () => {
+  let want = '', handed = 0, threaded = false;
+  // From the first record: every batch goes through the thread, flushes or not (threadAfter 0).
+  let got = throughFile({ threadAfter: 0, threadWait: true }, (b) => {
+    want = mixedHits(b, 30_000, 12_345, [100, 101, 20_000]);
+    handed = b.threadBatches; threaded = b.threaded;
+  });
+  assert.ok(handed >= 30_000 / 4096 && threaded, `${handed} batches printed by the thread`);
+  sameBytes(got, want);
+  // The first 5,000 records printed here, then the thread; flushes 1,000 records apart move the printing
+  // back here until 5,000 more have been kept, and the thread takes it again.
+  const states: boolean[] = [];
+  got = throughFile({ threadAfter: 5000, threadWait: true }, (b) => {
+    want = mixedHits(b, 40_000, 7_000, [9_000, 10_000, 11_000, 30_000], () => states.push(b.threaded));
+  });
+  assert.deepEqual(states, [true, false, false, true], 'printed by the thread after each flush');
+  sameBytes(got, want);
+});
+
+test('a write that fails in the printer thread is thrown, wrapped, by the recording side', () => {
+  let fd = -1;
+  try { fd = fs.openSync('/dev/full', 'w'); } catch { /* none */ }
+  if (fd < 0) return assert.fail('no /dev/full');
+  try {
+    const batch = new TraceBatch(() => { throw new Error('printed here'); }, {
+      fd, threadAfter: 0, threadWait: true, writeError: (e) => new Error(`wrapped ${(e as NodeJS.ErrnoException).code}`),
+    });
+    assert.throws(() => mixedHits(batch, 20_000, -1), /^Error: wrapped ENOSPC$/);
+  } finally { fs.closeSync(fd); }
 });
 
 test('64-bit values print from int32 halves as BigInt prints them', () => {

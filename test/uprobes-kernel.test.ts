@@ -271,16 +271,17 @@ test('npm start: the bundled sample with samples/fixups.uprobes (--probes FILE) 
   compare(t, k.lines, lines);
 });
 
-test('probes in a hot loop handled inside compiled blocks: an emulated jcc that changes direction, a nop, equal to the kernel\'s trace', (t) => {
+test('probes in a hot loop handled inside compiled blocks: an emulated jcc that changes direction, a nop, equal to the kernel\'s trace (also through the printer thread)', (t) => {
   if (!need(t, haveTracefs(), 'needs root and tracefs for the kernel oracle')) return;
   // The inner loop's jnz is probed (emulated: the hit decides where the branch goes) and so is a nop in
   // its body. Each hit is handled on the spot, and the blocks ending at those int3s are formed again
   // through where the hits went 32 times in a row: the jnz goes back 299 times, then falls through once
-  // per outer round, and the compiled code must leave the block when it does.
+  // per outer round, and the compiled code must leave the block when it does. (12,000 lines: several of
+  // the tracer's batches.)
   const p = new Prog(`  .globl _start
 _start:
   xor %r12d, %r12d
-  mov $5, %ebx
+  mov $20, %ebx
 outer:
   mov $300, %ecx
 inner:
@@ -304,11 +305,16 @@ back:
   const k = kernelTrace(p.exe, defs);
   const e = emuTrace(p.exe, defs);
   assert.equal(e.status, k.status, e.stderr);
-  assert.equal(k.lines.length, 3000);
+  assert.equal(k.lines.length, 12000);
   compare(t, k.lines, e.lines);
   // And with every block compiled at first sight.
   const r = spawnSync(process.execPath, [CLI, 'run', '--trace', '-', ...defs.flatMap(d => ['--probe', d]), '--', p.exe], { env: { UL_JIT_HOT: '1' }, maxBuffer: 1 << 26 });
   const hot = r.stdout.toString('latin1').split('\n').filter(l => /^\s*\S.*-\d+\s+\[\d+\]/.test(l));
   assert.equal(r.status, k.status);
   compare(t, k.lines, hot);
+  // And printed by the printer thread (UL_TRACE_THREAD=1: from the first line; by default only past
+  // 512 Ki lines), which must not change a byte.
+  const th = spawnSync(process.execPath, [CLI, 'run', '--trace', '-', ...defs.flatMap(d => ['--probe', d]), '--', p.exe], { env: { UL_TRACE_THREAD: '1' }, maxBuffer: 1 << 26 });
+  assert.equal(th.status, k.status);
+  compare(t, k.lines, th.stdout.toString('latin1').split('\n').filter(l => /^\s*\S.*-\d+\s+\[\d+\]/.test(l)));
 });
