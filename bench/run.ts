@@ -109,47 +109,52 @@ function benchAlu(): void {
 }
 
 /**
- * One uprobe hit, as the marginal cost between two runs of the same loop with K1 and K2 hits (the
+ * One uprobe hit, as the marginal cost between runs of the same loop with different numbers of hits (the
  * slope), so that the emulator's start, probe setup and the JIT's warm-up are not charged to the hits;
- * the kernel is measured the same way through tracefs.
+ * the kernel is measured the same way through tracefs. The figure is the cost per hit of a long trace
+ * (2 M to 6 M hits: past 1 Mi lines the emulator prints the trace in a second thread, which costs some
+ * tens of milliseconds to start and then about 80 ns less a hit); short traces (20 k to 2 M hits) are
+ * reported beside it.
  */
 function benchHit(): void {
-  const k1 = 20_000, k2 = 500_000;
-  const exe1 = buildAsm(hitLoop(k1), 'hits1'), exe2 = buildAsm(hitLoop(k2), 'hits2');
-  const d = fs.readFileSync(exe1);
-  const elf = ElfFile.parse(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), exe1);
+  const sizes = [20_000, 2_000_000, 6_000_000];
+  const exes = sizes.map(k => buildAsm(hitLoop(k), `hits${k}`));
+  const d = fs.readFileSync(exes[0]);
+  const elf = ElfFile.parse(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), exes[0]);
   const off = (n: string): string => '0x' + elf.vaddrToFileOffset(elf.symbols.find(s => s.name === n)!.value)!.toString(16);
-  const traceFile = path.join(path.dirname(exe1), 'trace.txt');
+  const traceFile = path.join(path.dirname(exes[0]), 'trace.txt');
+  const slope = (t: number[], i: number, j: number) => (t[j] - t[i]) / (sizes[j] - sizes[i]) * 1e6;
   for (const [kind, sym] of [['nop (skipped/emulated)', 'nop_site'], ['add (stepped out of line)', 'add_site']]) {
     // The argument is the loop counter, so that no trace line repeats the one before (the tracer stores a
     // repeat as its time only: a constant argument would measure that best case).
     const defOf = (exe: string) => `p:bench/${sym} ${exe}:${off(sym)} %r12`;
-    // A fresh trace file each run (truncating the last run's 40 MB costs the host milliseconds that are not
-    // the hits').
-    const emuT = (exe: string) => median(Array.from({ length: RUNS }, () => {
+    // A fresh trace file each run (truncating the last run's 400 MB costs the host time that is not the
+    // hits').
+    const emu = exes.map(exe => median(Array.from({ length: RUNS }, () => {
       fs.rmSync(traceFile, { force: true });
       return time(process.execPath, [CLI, 'run', '--trace', traceFile, '--probe', defOf(exe), '--', exe]).s;
-    }));
-    const emuPerHit = (emuT(exe2) - emuT(exe1)) / (k2 - k1) * 1e6;
+    })));
+    fs.rmSync(traceFile, { force: true });
+    const emuLong = slope(emu, 1, 2), emuShort = slope(emu, 0, 1);
     let kern = 'n/a (needs root and tracefs)';
     let ratio = '';
     if (haveTracefs()) {
-      const kt = (exe: string, k: number) => {
+      const ker = exes.map((exe, i) => {
         const ts: number[] = [];
         for (let n = 0; n < RUNS; n++) {
           const r = kernelTrace(exe, [defOf(exe)]);
           // The ring buffer keeps only the newest events of a long run: count hits with uprobe_profile.
           const hits = Number(/(\d+)\s*$/.exec(r.profile[0] ?? '')?.[1]);
-          if (hits !== k) throw new Error(`kernel counted ${hits} hits for ${k}`);
+          if (hits !== sizes[i]) throw new Error(`kernel counted ${hits} hits for ${sizes[i]}`);
           ts.push(r.seconds);
         }
         return median(ts);
-      };
-      const kPerHit = (kt(exe2, k2) - kt(exe1, k1)) / (k2 - k1) * 1e6;
-      kern = `kernel ${kPerHit.toFixed(2)} us/hit`;
-      ratio = `; emulator/kernel cost ${(emuPerHit / kPerHit).toFixed(2)}x (target: 0.2x or less)`;
-    }
-    row(`uprobe hit, ${kind}, trace line written (cost per extra hit, ${k1} vs ${k2} hits)`, `${emuPerHit.toFixed(2)} us/hit`, kern + ratio);
+      });
+      const kLong = slope(ker, 1, 2), kShort = slope(ker, 0, 1);
+      kern = `kernel ${kLong.toFixed(2)} us/hit; short traces (20 k to 2 M hits): emulator ${emuShort.toFixed(2)}, kernel ${kShort.toFixed(2)} us/hit, ${(emuShort / kShort).toFixed(2)}x`;
+      ratio = `; emulator/kernel cost ${(emuLong / kLong).toFixed(2)}x (target: 0.2x or less)`;
+    } else kern += `; short traces (20 k to 2 M hits): emulator ${emuShort.toFixed(2)} us/hit`;
+    row(`uprobe hit, ${kind}, trace line written (cost per extra hit, 2 M vs 6 M hits)`, `${emuLong.toFixed(2)} us/hit`, kern + ratio);
   }
 }
 
