@@ -21,7 +21,8 @@
 //   buffer takes); formatArgs() always returns the text.
 // - The hit path is split as the kernel splits it: fetchRecord() stores an event's binary record (like
 //   the ring buffer's), printRecord() prints one later; TraceBatch keeps records of many hits and prints
-//   them in batches (the CLI's trace output). No BigInt at a hit: 64-bit values are int32 halves.
+//   them in batches with a TracePrinter (the CLI's trace output), in a printer thread of its own for a
+//   long trace written to a file descriptor. No BigInt at a hit: 64-bit values are int32 halves.
 // - parseCommand() also takes bytes (Uint8Array): exactly what write(2) gives the kernel, so any byte
 //   value, e.g. Latin-1 0xa0 (white space to the kernel), is seen as the kernel sees it.
 // - formatProfile ignores `misses`: this kernel's uprobe_profile prints only the hit count.
