@@ -6,7 +6,7 @@ import { Process } from '../linux/process';
 import { hostStdio } from '../linux/files';
 import { UserError } from '../errors';
 import { Uprobes } from '../uprobes/uprobes';
-import { TraceUprobes, TraceRecord } from '../uprobes/trace_uprobe';
+import { TraceUprobes } from '../uprobes/trace_uprobe';
 import { TraceError, TraceBatch } from '../trace';
 import { writeFully } from '../trace/fdwrite';
 import { describeEvent } from '../uprobes/describe';
@@ -51,14 +51,14 @@ const TRACE_THREAD_AFTER = TRACE_THREAD === '0' ? Infinity : TRACE_THREAD === '1
  */
 class TraceWriter {
   readonly batch: TraceBatch;
-  constructor(readonly fd: number, private readonly name: string, private closeAtEnd: boolean) {
+  constructor(readonly fd: number, private readonly name: string, private closeAtEnd: boolean, json: boolean) {
     const writeError = (e: Error): Error => {
       const code = (e as NodeJS.ErrnoException).code;
       return new UserError(`cannot write the trace to ${this.name}: ${code ? `${code} (${e.message.replace(/^\w+: /, '').replace(/, write$/, '')})` : e.message}`);
     };
     this.batch = new TraceBatch((b, n) => {
       try { writeFully(fd, b, n); } catch (e) { throw writeError(e as Error); }
-    }, { fd, threadAfter: TRACE_THREAD_AFTER, threadWait: TRACE_THREAD === '1', writeError });
+    }, { fd, threadAfter: TRACE_THREAD_AFTER, threadWait: TRACE_THREAD === '1', writeError, json });
   }
   /** Text after the lines so far (a byte string: JSON lines, the profile). */
   write(s: string): void { this.batch.text(s); }
@@ -94,15 +94,13 @@ export function runWithOptions(o: CliOptions): number {
   if (defs.length || o.profile) {
     const uprobes = new Uprobes({ model: o.model, unsafe: o.unsafe });
     uprobes.attach(p);
-    if (o.trace === '-') out = new TraceWriter(1, 'standard output', false);
+    const json = o.traceFormat === 'json';
+    if (o.trace === '-') out = new TraceWriter(1, 'standard output', false, json);
     else if (o.trace) {
-      try { out = new TraceWriter(fs.openSync(o.trace, 'w'), o.trace, true); } catch { throw new UserError(`cannot write trace file ${o.trace}`); }
-    } else out = new TraceWriter(2, 'standard error', false);
-    const w = out;
-    const sink = o.traceFormat === 'json'
-      ? (r: TraceRecord) => w.write(Buffer.from(JSON.stringify({ ...r, line: undefined, text: Buffer.from(r.line, 'latin1').toString('utf8'), args: Buffer.from(r.args, 'latin1').toString('utf8') }) + '\n', 'utf8').toString('latin1'))
-      : w.batch;
-    tracer = new TraceUprobes(uprobes, sink);
+      try { out = new TraceWriter(fs.openSync(o.trace, 'w'), o.trace, true, json); } catch { throw new UserError(`cannot write trace file ${o.trace}`); }
+    } else out = new TraceWriter(2, 'standard error', false, json);
+    // (text or JSON lines, both printed from the raw records: TracePrinter)
+    tracer = new TraceUprobes(uprobes, out.batch);
     // Phases of hits only when asked for: otherwise a hit builds no events at all.
     uprobes.on(e => {
       if (e.type === 'refused') fs.writeSync(2, `uprobe-lab: probe on ${e.uprobe.label} not installed: ${e.reason}\n`);

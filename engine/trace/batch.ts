@@ -10,7 +10,7 @@ import type { EventDef } from './model';
 import { eventPlan } from './fetch';
 import { writeTaskHead } from './format';
 import { hrtime } from './clock';
-import { ARENA_BYTES, MAX_RECORDS, PrintEvent, REPEAT, TracePrinter } from './printer';
+import { ARENA_BYTES, MAX_RECORDS, PrintEvent, REPEAT, TaskId, TracePrinter } from './printer';
 import { PrinterThread } from './printer-thread';
 
 export { TRACE_CHUNK } from './printer';
@@ -27,6 +27,8 @@ export interface TraceBatchOptions {
   threadWait?: boolean;
   /** What the printer thread's error (a failed write, with its errno code) is thrown as. */
   writeError?: (e: Error) => Error;
+  /** Print JSON lines (TracePrinter). */
+  json?: boolean;
 }
 
 export class TraceBatch {
@@ -57,8 +59,9 @@ export class TraceBatch {
   private lastAt = 0;
   private lastLen = 0;
   private readonly events: PrintEvent[] = [];
-  /** Task heads ('comm-pid [cpu] flags') of the records not yet printed, as bytes. */
+  /** Task heads ('comm-pid [cpu] flags') of the records not yet printed, as bytes; their comm and pid. */
   private heads: Uint8Array[] = [];
+  private tasks: TaskId[] = [];
   private headComm = '';
   private headPid = -1;
   private headCpu = -1;
@@ -75,10 +78,12 @@ export class TraceBatch {
   private readonly threadWait: boolean;
   private readonly fd: number;
   private readonly writeError: ((e: Error) => Error) | undefined;
+  private readonly json: boolean;
 
   /** `write` receives bytes[0, len) each time; it must consume them before returning. */
   constructor(write: (bytes: Uint8Array, len: number) => void, options: TraceBatchOptions = {}) {
-    this.printer = new TracePrinter(write);
+    this.json = options.json ?? false;
+    this.printer = new TracePrinter(write, this.json);
     this.fd = options.fd ?? -1;
     this.threadAfter = this.fd >= 0 ? options.threadAfter ?? Infinity : Infinity;
     this.writeError = options.writeError;
@@ -88,7 +93,10 @@ export class TraceBatch {
 
   /** An id for an event's records. */
   eventId(ev: EventDef): number {
-    const pe: PrintEvent = { name: Uint8Array.from(Buffer.from(`${toByteString(ev.event)}: (0x`, 'latin1')), isReturn: ev.isReturn, plan: eventPlan(ev) };
+    const pe: PrintEvent = {
+      name: Uint8Array.from(Buffer.from(`${toByteString(ev.event)}: (0x`, 'latin1')), isReturn: ev.isReturn, plan: eventPlan(ev),
+      group: ev.group, event: ev.event,
+    };
     const id = this.events.push(pe) - 1;
     this.printer.events[id] = pe;
     this.thread?.event(id, pe);
@@ -160,6 +168,7 @@ export class TraceBatch {
     const o = new ByteOut(64);
     writeTaskHead(o, toByteString(comm), pid, cpu, flags);
     this.head = this.heads.push(o.buf.slice(0, o.pos)) - 1;
+    this.tasks.push({ comm, pid });
   }
 
   /** Text to go out after the lines recorded so far (a byte string, e.g. a JSON line or the profile). */
@@ -191,7 +200,7 @@ export class TraceBatch {
     if (count === 0) return;
     this.recorded += count;
     if (this.thread === null && this.recorded >= this.threadAfter) this.toThread();
-    const batch = { count, ints: this.ints, nums: this.nums, arena: this.arena, heads: this.heads };
+    const batch = { count, ints: this.ints, nums: this.nums, arena: this.arena, heads: this.heads, tasks: this.tasks };
     const thread = this.thread;
     if (thread !== null) {
       thread.records(batch);
@@ -202,9 +211,11 @@ export class TraceBatch {
       this.arena = b?.arena ?? new Uint8Array(ARENA_BYTES);
       this.arena32 = new Int32Array(this.arena.buffer);
       this.heads = [];
+      this.tasks = [];
     } else {
       this.printer.print(batch);
       this.heads.length = 0;
+      this.tasks.length = 0;
     }
     if (this.limit < MAX_RECORDS) this.limit = thread !== null ? MAX_RECORDS : this.limit * 2;
     this.count = 0;
@@ -218,7 +229,7 @@ export class TraceBatch {
    */
   private toThread(): void {
     if (this.starting === null) {
-      const t = PrinterThread.start(this.fd, this.writeError);
+      const t = PrinterThread.start(this.fd, this.json, this.writeError);
       // (none can start: print here for good)
       if (t === null) { this.threadAfter = Infinity; return; }
       if (this.threadWait) t.waitReady();

@@ -31,6 +31,8 @@ export class ByteOut {
   bytes(src: Uint8Array): void {
     const n = src.length;
     this.ensure(n);
+    // (a copy of more than a few bytes is cheaper as a memcpy)
+    if (n > 16) { this.buf.set(src, this.pos); this.pos += n; return; }
     const buf = this.buf;
     let p = this.pos;
     for (let i = 0; i < n; i++) buf[p++] = src[i];

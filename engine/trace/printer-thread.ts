@@ -27,7 +27,7 @@ export type FromPrinter =
   | { t: 'error'; message: string; code?: string };
 
 /** What the worker is started with. */
-export interface PrinterData { fd: number; port: MessagePort; state: Int32Array }
+export interface PrinterData { fd: number; json: boolean; port: MessagePort; state: Int32Array }
 
 const MAX_IN_FLIGHT = 32;
 /** How long to wait for a worker that has not started before giving up on it (ms). */
@@ -45,16 +45,16 @@ export class PrinterThread {
   private readonly spare: { ints: Int32Array; nums: Float64Array; arena: Uint8Array }[] = [];
   private error: Error | null = null;
 
-  /** A printer thread writing to fd, or null where none can be started (no worker script). */
-  static start(fd: number, wrapError: (e: Error) => Error = (e) => e): PrinterThread | null {
+  /** A printer thread writing to fd (JSON lines if `json`), or null where none can be started (no worker script). */
+  static start(fd: number, json: boolean, wrapError: (e: Error) => Error = (e) => e): PrinterThread | null {
     if (!fs.existsSync(SCRIPT)) return null;
-    try { return new PrinterThread(fd, wrapError); } catch { return null; }
+    try { return new PrinterThread(fd, json, wrapError); } catch { return null; }
   }
 
   /** `wrapError` turns the worker's error (e.g. a failed write, with its errno code) into what is thrown. */
-  private constructor(fd: number, private readonly wrapError: (e: Error) => Error) {
+  private constructor(fd: number, json: boolean, private readonly wrapError: (e: Error) => Error) {
     const { port1, port2 } = new MessageChannel();
-    const data: PrinterData = { fd, port: port2, state: this.state };
+    const data: PrinterData = { fd, json, port: port2, state: this.state };
     this.worker = new Worker(SCRIPT, { workerData: data, transferList: [port2], stdout: false, stderr: false });
     // Neither keeps the process alive: the recording thread flushes (and waits) before it ends.
     this.worker.unref();

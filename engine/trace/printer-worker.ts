@@ -8,8 +8,8 @@ import { writeFully } from './fdwrite';
 import { ST_DONE, ST_FAILED, ST_READY } from './printer-thread';
 import type { FromPrinter, PrinterData, ToPrinter } from './printer-thread';
 
-const { fd, port, state } = workerData as PrinterData;
-const printer = new TracePrinter((b, n) => writeFully(fd, b, n));
+const { fd, json, port, state } = workerData as PrinterData;
+const printer = new TracePrinter((b, n) => writeFully(fd, b, n), json);
 let failed = false;
 
 port.on('message', (m: ToPrinter) => {

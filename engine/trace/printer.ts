@@ -27,13 +27,16 @@ export interface PrintEvent {
   name: Uint8Array;
   isReturn: boolean;
   plan: EventPlan;
+  /** The group and event names (for JSON lines). */
+  group: string;
+  event: string;
 }
 
 /**
  * A batch of records. Per record, ints[4n..4n+3]: event id (or REPEAT), task head, where its raw record
  * is in the arena and its length; nums[3n..3n+2]: the timestamp (us), the probed or return address, the
  * function (return probes). A REPEAT keeps only its timestamp. `heads` are the batch's task heads
- * ('comm-pid [cpu] flags') as bytes.
+ * ('comm-pid [cpu] flags') as bytes, `tasks` the same heads' comm and pid (for JSON lines).
  */
 export interface RecordBatch {
   count: number;
@@ -41,7 +44,10 @@ export interface RecordBatch {
   nums: Float64Array;
   arena: Uint8Array;
   heads: Uint8Array[];
+  tasks: TaskId[];
 }
+
+export interface TaskId { comm: string; pid: number }
 
 export class TracePrinter {
   readonly events: PrintEvent[] = [];
@@ -63,8 +69,11 @@ export class TracePrinter {
   /** Per line of a run: where its argument text is in `vals`, or -1 for the first line's. */
   private readonly patch = new Int32Array(MAX_RECORDS);
 
-  /** `write` receives bytes[0, len) each time; it must consume them before returning. */
-  constructor(private readonly write: (bytes: Uint8Array, len: number) => void) {}
+  /**
+   * `write` receives bytes[0, len) each time; it must consume them before returning. `json`: one JSON
+   * object a line instead (`--trace-format json`).
+   */
+  constructor(private readonly write: (bytes: Uint8Array, len: number) => void, private readonly json = false) {}
 
   /** Text after the lines so far (a byte string, e.g. a JSON line or the profile). */
   text(s: string): void {
@@ -113,6 +122,7 @@ export class TracePrinter {
    * while the run was measured. A record's argument text depends on nothing but its bytes.
    */
   print(batch: RecordBatch): void {
+    if (this.json) { this.printJson(batch); return; }
     const { count, ints, nums, arena, heads } = batch;
     const events = this.events, out = this.out, vals = this.vals, patch = this.patch;
     // The last record that is not a repeat: what the repeats after it stand for.
@@ -185,7 +195,149 @@ export class TracePrinter {
     // Heads are per batch: the next batch's head 0 is another array.
     this.tplHead = null;
   }
+
+  /**
+   * Print a batch as JSON lines, one object a hit: group, event, comm, pid, ts (seconds), ip (entry) or
+   * func and ret (return), args and text (the trace line), the byte strings read as UTF-8, as
+   * JSON.stringify writes them.
+   */
+  private printJson(batch: RecordBatch): void {
+    const { count, ints, nums, arena, heads, tasks } = batch;
+    const out = this.out;
+    let event = -1, head = -1, at = 0, len = 0, where = 0, func = 0;
+    // Of the last event and task: '{"group":..,"event":..,"comm":..,"pid":N,"ts":' as UTF-8, and whether
+    // the line's fixed parts (task head, event name) are plain ASCII.
+    let pre = '', preBytes: Uint8Array = EMPTY, prePlain = false, preEvent = -1, preHead = -1;
+    // The last addresses, in decimal; the last second, as JSON ('1234') and in the line (' 1234.').
+    let whereDec: Uint8Array = EMPTY, decWhere = NaN, funcDec: Uint8Array = EMPTY, decFunc = NaN;
+    let tsSecs = -1, secsJson: Uint8Array = EMPTY, secsText: Uint8Array = EMPTY;
+    for (let r = 0; r < count; r++) {
+      if (ints[4 * r] !== REPEAT) {
+        event = ints[4 * r]; head = ints[4 * r + 1]; at = ints[4 * r + 2]; len = ints[4 * r + 3];
+        where = nums[3 * r + 1]; func = nums[3 * r + 2];
+      }
+      const us = nums[3 * r], e = this.events[event], hb = heads[head];
+      if (event !== preEvent || head !== preHead) {
+        const task = tasks[head];
+        pre = `{"group":${JSON.stringify(e.group)},"event":${JSON.stringify(e.event)},"comm":${JSON.stringify(task.comm)},"pid":${task.pid},"ts":`;
+        preBytes = Buffer.from(pre, 'utf8');
+        prePlain = plainAscii(hb, 0, hb.length) && plainAscii(e.name, 0, e.name.length);
+        preEvent = event; preHead = head;
+      }
+      if (where !== decWhere) { whereDec = ascii(String(where)); decWhere = where; }
+      if (e.isReturn && func !== decFunc) { funcDec = ascii(String(func)); decFunc = func; }
+      // The common line, printable ASCII with nothing to escape (the same bytes in UTF-8 and in JSON):
+      // the arguments printed once and copied into the text.
+      const secs = Math.floor(us / 1e6), micro = us - secs * 1e6;
+      if (secs !== tsSecs) {
+        tsSecs = secs;
+        secsJson = ascii(String(secs));
+        secsText = ascii(` ${String(secs).padStart(5, ' ')}.`);
+      }
+      const start = out.pos;
+      out.ensure(preBytes.length + 64);
+      out.buf.set(preBytes, out.pos);
+      out.pos += preBytes.length;
+      if (us >= 1e15) jsonSeconds(out, us);
+      else {
+        // (see jsonSeconds)
+        out.bytes(secsJson);
+        if (micro !== 0) {
+          const buf = out.buf;
+          buf[out.pos] = 46; // '.'
+          writeMicros(buf, out.pos + 1, micro);
+          let end = out.pos + 7;
+          while (buf[end - 1] === 48) end--;
+          out.pos = end;
+        }
+      }
+      if (e.isReturn) { out.bytes(J_FUNC); out.bytes(funcDec); out.bytes(J_RET); } else out.bytes(J_IP);
+      out.bytes(whereDec);
+      out.bytes(J_ARGS);
+      const a0 = out.pos;
+      out.bytes(e.plan.consts[0]);
+      printValues(out, e.plan, arena, at, len);
+      const a1 = out.pos;
+      if (prePlain && plainAscii(out.buf, a0, a1)) {
+        out.bytes(J_TEXT);
+        out.bytes(hb);
+        out.bytes(secsText);
+        out.ensure(8);
+        writeMicros(out.buf, out.pos, micro);
+        out.buf[out.pos + 6] = 58; // ':'
+        out.buf[out.pos + 7] = 32;
+        out.pos += 8;
+        out.bytes(e.name);
+        out.hexNum(where);
+        if (e.isReturn) {
+          out.latin1(' <- 0x');
+          out.hexNum(func);
+        }
+        out.byte(41); // ')'
+        out.ensure(a1 - a0 + 3);
+        out.buf.copyWithin(out.pos, a0, a1);
+        out.pos += a1 - a0;
+        out.bytes(J_END);
+      } else {
+        // Anything else as JSON.stringify writes it (which writes a number as String does).
+        out.pos = start;
+        const o = this.piece;
+        o.pos = 0;
+        o.bytes(hb);
+        writeTimestamp(o, us);
+        o.bytes(e.name);
+        o.hexNum(where);
+        if (e.isReturn) {
+          o.latin1(' <- 0x');
+          o.hexNum(func);
+        }
+        o.byte(41); // ')'
+        const t0 = o.pos;
+        o.bytes(e.plan.consts[0]);
+        printValues(o, e.plan, arena, at, len);
+        const s = `${pre}${String(us / 1e6)},${e.isReturn ? `"func":${func},"ret":${where}` : `"ip":${where}`},"args":` +
+          `${JSON.stringify(utf8(o.toLatin1(t0)))},"text":${JSON.stringify(utf8(o.toLatin1()))}}\n`;
+        out.bytes(Buffer.from(s, 'utf8'));
+      }
+      if (out.pos >= TRACE_CHUNK) this.drain(TRACE_CHUNK);
+    }
+  }
 }
+
+const EMPTY = new Uint8Array(0);
+const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const J_IP = ascii(',"ip":'), J_FUNC = ascii(',"func":'), J_RET = ascii(',"ret":'), J_ARGS = ascii(',"args":"');
+const J_TEXT = ascii('","text":"'), J_END = ascii('"}\n');
+
+/**
+ * The seconds of a timestamp in whole microseconds (0 <= us < 2^53), as String(us / 1e6) writes them:
+ * the shortest decimal that reads back as that double. Below 10^15 us (31 years of uptime) that is the
+ * six decimals without their trailing zeros: 15 significant digits or fewer, which a double keeps, and
+ * no shorter decimal lies within half a unit of its last place. Beyond, String itself.
+ */
+export function jsonSeconds(out: ByteOut, us: number): void {
+  if (us >= 1e15) { out.latin1(String(us / 1e6)); return; }
+  const secs = Math.floor(us / 1e6);
+  let frac = us - secs * 1e6;
+  out.dec(secs);
+  if (frac === 0) return;
+  let digits = 6;
+  while (frac % 10 === 0) { frac /= 10; digits--; }
+  out.byte(46); // '.'
+  out.decPad(frac, digits);
+}
+
+/** Whether buf[from, to) is printable ASCII without '"' or '\\' (text JSON.stringify copies as it is). */
+function plainAscii(buf: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = buf[i];
+    if (c < 32 || c > 126 || c === 34 || c === 92) return false;
+  }
+  return true;
+}
+
+/** A byte string read as UTF-8 (as the kernel's bytes show in a UTF-8 terminal). */
+const utf8 = (s: string): string => Buffer.from(s, 'latin1').toString('utf8');
 
 /** The six digits of microseconds (0 <= usec < 10^6) at buf[d...]. */
 function writeMicros(buf: Uint8Array, d: number, usec: number): void {
