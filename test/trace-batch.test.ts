@@ -14,6 +14,7 @@ import {
   EventDef, FetchContext, UPROBE_TRACE_FLAGS,
 } from '../engine/trace';
 import type { TraceBatchOptions } from '../engine/trace/batch';
+import { jsonSeconds } from '../engine/trace/printer';
 
 function ev(line: string): EventDef {
   const c = parseCommand(line);
@@ -58,7 +59,8 @@ const EVENTS = [
  * with text at `textAt` and a flush at each of `flushAt`; return what must come out, as
  * formatTraceLine prints each line on its own.
  */
-function mixedHits(batch: TraceBatch, hits: number, textAt: number, flushAt: number[] = [], afterFlush = (): void => { /* nothing */ }): string {
+function mixedHits(batch: TraceBatch, hits: number, textAt: number, flushAt: number[] = [], afterFlush = (): void => { /* nothing */ },
+  json = false): string {
   const events = EVENTS.map(ev);
   const ids = events.map((e) => batch.eventId(e));
   const expected: string[] = [];
@@ -74,8 +76,10 @@ function mixedHits(batch: TraceBatch, hits: number, textAt: number, flushAt: num
     const where = e.isReturn ? ctx.retAddr! : ctx.rip;
     const func = e.isReturn ? ctx.funcAddr! : 0;
     const args = formatArgs(e, ctx);
-    expected.push(formatTraceLine({ comm: ctx.comm, pid, cpu: h % 2, flags: UPROBE_TRACE_FLAGS, ts: us / 1e6, ev: e,
-      ...(e.isReturn ? { ret: where, func } : { ip: where }), args }));
+    const line = formatTraceLine({ comm: ctx.comm, pid, cpu: h % 2, flags: UPROBE_TRACE_FLAGS, ts: us / 1e6, ev: e,
+      ...(e.isReturn ? { ret: where, func } : { ip: where }), args });
+    expected.push(json ? jsonLine({ line, group: e.group, event: e.event, comm: ctx.comm, pid, ts: us / 1e6,
+      ...(e.isReturn ? { func, ret: where } : { ip: where }), args }) : line);
     const len = fetchRecord(e, ctx);
     batch.add(ids[k], ctx.comm, pid, h % 2, UPROBE_TRACE_FLAGS, us, where, func, scratchRecord, len);
     if (h === textAt) {
@@ -87,6 +91,17 @@ function mixedHits(batch: TraceBatch, hits: number, textAt: number, flushAt: num
   }
   batch.flush();
   return expected.join('\n') + '\n';
+}
+
+/**
+ * A hit as `--trace-format json` wrote it when it built each object from the record the tracer handed
+ * out (before JSON lines were printed from raw records): the record's fields in order without `line`,
+ * then `text` (the line); byte strings read as UTF-8; the whole written as UTF-8 (returned here as a byte
+ * string, as the lines of the text format are).
+ */
+function jsonLine(r: { line: string; args: string; [k: string]: unknown }): string {
+  const u8 = (x: string) => Buffer.from(x, 'latin1').toString('utf8');
+  return Buffer.from(JSON.stringify({ ...r, line: undefined, text: u8(r.line), args: u8(r.args) }), 'utf8').toString('latin1');
 }
 
 function sameBytes(got: string, want: string): void {
@@ -142,6 +157,35 @@ test('the printer thread writes the same bytes, in order, across flushes that mo
   });
   assert.deepEqual(states, [true, false, false, true], 'printed by the thread after each flush');
   sameBytes(got, want);
+});
+
+test('JSON lines printed from raw records equal the objects built hit by hit, here and in the printer thread', () => {
+  const chunks: Buffer[] = [];
+  const here = new TraceBatch((b, n) => { chunks.push(Buffer.from(b.subarray(0, n))); }, { json: true });
+  const want = mixedHits(here, 9000, 4500, [], undefined, true);
+  sameBytes(Buffer.concat(chunks).toString('latin1'), want);
+  // (among the hits: a control byte, escaped, and a byte that is not UTF-8, read as U+FFFD)
+  assert.ok(want.includes('\\t') && want.includes('\xef\xbf\xbd'), 'escapes and replacement characters');
+  let json = '';
+  const got = throughFile({ threadAfter: 0, threadWait: true, json: true }, (b) => { json = mixedHits(b, 20_000, 3000, [10_000], undefined, true); });
+  sameBytes(got, json);
+});
+
+test('JSON timestamps print as String(us / 1e6) prints them', () => {
+  const values = [0, 1, 10, 100_000, 999_999, 1_000_000, 1_000_001, 34_438_423_320, 1e15 - 1, 1e15, 2 ** 52, 2 ** 53 - 1];
+  // every scale from 2^10 to 2^53 microseconds, a seeded generator
+  let x = 12345;
+  for (let i = 0; i < 300_000; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    const hi = (Math.imul(x, 2654435761) >>> 0) / 2 ** 32;
+    values.push(Math.floor((x / 2 ** 32 + hi / 2 ** 32) * 2 ** (10 + (i % 44))));
+  }
+  const o = new ByteOut(64);
+  for (const us of values) {
+    o.pos = 0;
+    jsonSeconds(o, us);
+    assert.equal(o.toLatin1(), String(us / 1e6), `${us} us`);
+  }
 });
 
 test('a write that fails in the printer thread is thrown, wrapped, by the recording side', () => {

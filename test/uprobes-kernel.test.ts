@@ -237,6 +237,24 @@ test('--trace-format json writes one object per hit with the kernel line in it',
   assert.deepEqual(objs.map(o => o.args), [' arg1=0x3', ' arg1=0x2', ' arg1=0x1']);
   assert.equal(objs[0].event, 'loop');
   assert.match(objs[0].text, /loop: \(0x[0-9a-f]+\) arg1=0x3$/);
+  // Each object's text is the line the text format writes (the kernel's, as the tests above compare),
+  // and its fields are that line's.
+  const text = spawnSync(process.execPath, [CLI, 'run', '--trace', '-', '--probe', `p:j/loop ${p.at('loop_site')} %cx`, '--', p.exe], { env: {} });
+  const lines = text.stdout.toString().split('\n').filter(l => / loop: \(/.test(l));
+  assert.deepEqual(objs.map(o => o.text.replace(/ \d+\.\d{6}: /, ' T: ')), lines.map(l => l.replace(/ \d+\.\d{6}: /, ' T: ')));
+  for (const o of objs) {
+    assert.deepEqual(Object.keys(o), ['group', 'event', 'comm', 'pid', 'ts', 'ip', 'args', 'text']);
+    assert.equal(o.group, 'j');
+    assert.equal(o.ip, p.addr('loop_site'));
+    assert.ok(o.text.includes(` ${o.ts.toFixed(6)}: `), `${o.ts} in ${o.text}`);
+    assert.ok(o.text.startsWith(`${' '.repeat(16 - o.comm.length)}${o.comm}-${o.pid} `), o.text);
+    assert.ok(o.text.endsWith(o.args), o.text);
+  }
+  // Printed by the printer thread: the same objects.
+  const th = spawnSync(process.execPath, args, { env: { UL_TRACE_THREAD: '1' } });
+  const thObjs = th.stdout.toString().split('\n').filter(l => l.startsWith('{')).map(l => JSON.parse(l));
+  assert.deepEqual(thObjs.map(o => ({ ...o, ts: 0, text: o.text.replace(/ \d+\.\d{6}: /, ' T: ') })),
+    objs.map(o => ({ ...o, ts: 0, text: o.text.replace(/ \d+\.\d{6}: /, ' T: ') })));
 });
 
 test('a probe on pushf kills the program with SIGTRAP, as under the kernel (the pushed flags carry TF)', (t) => {
