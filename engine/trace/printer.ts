@@ -99,13 +99,7 @@ export class TracePrinter {
     o.bytes(head);
     writeTimestamp(o, secs * 1e6);
     this.tplUs = o.pos - 8;
-    o.bytes(e.name);
-    o.hexNum(where);
-    if (e.isReturn) {
-      o.latin1(' <- 0x');
-      o.hexNum(func);
-    }
-    o.byte(41); // ')'
+    writeWhere(o, e, where, func);
     o.bytes(e.plan.consts[0]); // ' NAME=' of the first argument
     this.tpl = o.buf.slice(0, o.pos);
     this.tplHead = head; this.tplSecs = secs; this.tplEvent = event; this.tplWhere = where; this.tplFunc = func;
@@ -267,13 +261,7 @@ export class TracePrinter {
         out.buf[out.pos + 6] = 58; // ':'
         out.buf[out.pos + 7] = 32;
         out.pos += 8;
-        out.bytes(e.name);
-        out.hexNum(where);
-        if (e.isReturn) {
-          out.latin1(' <- 0x');
-          out.hexNum(func);
-        }
-        out.byte(41); // ')'
+        writeWhere(out, e, where, func);
         out.ensure(a1 - a0 + 3);
         out.buf.copyWithin(out.pos, a0, a1);
         out.pos += a1 - a0;
@@ -285,13 +273,7 @@ export class TracePrinter {
         o.pos = 0;
         o.bytes(hb);
         writeTimestamp(o, us);
-        o.bytes(e.name);
-        o.hexNum(where);
-        if (e.isReturn) {
-          o.latin1(' <- 0x');
-          o.hexNum(func);
-        }
-        o.byte(41); // ')'
+        writeWhere(o, e, where, func);
         const t0 = o.pos;
         o.bytes(e.plan.consts[0]);
         printValues(o, e.plan, arena, at, len);
@@ -338,6 +320,17 @@ function plainAscii(buf: Uint8Array, from: number, to: number): boolean {
 
 /** A byte string read as UTF-8 (as the kernel's bytes show in a UTF-8 terminal). */
 const utf8 = (s: string): string => Buffer.from(s, 'latin1').toString('utf8');
+
+/** 'NAME: (0xADDR)' of a line, or 'NAME: (0xRET <- 0xFUNC)' for a return probe. */
+function writeWhere(o: ByteOut, e: PrintEvent, where: number, func: number): void {
+  o.bytes(e.name);
+  o.hexNum(where);
+  if (e.isReturn) {
+    o.latin1(' <- 0x');
+    o.hexNum(func);
+  }
+  o.byte(41); // ')'
+}
 
 /** The six digits of microseconds (0 <= usec < 10^6) at buf[d...]. */
 function writeMicros(buf: Uint8Array, d: number, usec: number): void {
