@@ -58,7 +58,6 @@ export class TraceBatch {
   private lastFunc = NaN;
   private lastAt = 0;
   private lastLen = 0;
-  private readonly events: PrintEvent[] = [];
   /** Task heads ('comm-pid [cpu] flags') of the records not yet printed, as bytes; their comm and pid. */
   private heads: Uint8Array[] = [];
   private tasks: TaskId[] = [];
@@ -97,8 +96,8 @@ export class TraceBatch {
       name: Uint8Array.from(Buffer.from(`${toByteString(ev.event)}: (0x`, 'latin1')), isReturn: ev.isReturn, plan: eventPlan(ev),
       group: ev.group, event: ev.event,
     };
-    const id = this.events.push(pe) - 1;
-    this.printer.events[id] = pe;
+    // (the printer here holds the events; the thread learns them as they come, or all when it takes over)
+    const id = this.printer.events.push(pe) - 1;
     this.thread?.event(id, pe);
     return id;
   }
@@ -239,7 +238,7 @@ export class TraceBatch {
     if (!t.ready) return;
     // What was printed here so far goes out first; the thread learns the events (again, after a stay here).
     this.printer.flush();
-    this.events.forEach((e, id) => t.event(id, e));
+    this.printer.events.forEach((e, id) => t.event(id, e));
     this.thread = t;
     this.starting = null;
   }
