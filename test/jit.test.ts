@@ -266,6 +266,43 @@ outbuf: .quad 0
   assert.match(e.stderr, /exit status 0/);
 });
 
+test('an interpreted block leaves where a guarded ret returns to the instruction after itself', (t) => {
+  if (!need(t, have('as') && have('ld'), 'binutils (as, ld) not installed')) return;
+  // The block through `call f` goes on at the call's return address after f's ret. On the third round
+  // (while the block is still interpreted, before it is hot) f rewrites its return address to the
+  // instruction right after its own ret: the block must leave there, not run on.
+  const exe = buildAsm(`  .globl _start
+_start:
+  xor %r12d, %r12d
+  mov $200, %ebx
+1:
+  call f
+  add $1000, %r12
+  jmp 2f
+f:
+  cmp $197, %ebx
+  jne 3f
+  lea after(%rip), %rax
+  mov %rax, (%rsp)
+3:
+  ret
+after:
+  add $7, %r12
+2:
+  dec %ebx
+  jnz 1b
+  mov %r12, outbuf(%rip)
+${writeOutAndExit(8).join('\n')}
+  .data
+outbuf: .quad 0
+`, 'ret-after-self');
+  // Blocks are compiled after 16 runs here (the tests' default is at once).
+  const n = runNative(exe), e = runEmu(exe, [], undefined, [], { UL_JIT_HOT: '16' }), off = runEmu(exe, [], undefined, [], { UL_JIT: '0' });
+  assert.equal(Buffer.from(n.stdout, 'latin1').readBigUInt64LE(0), 199n * 1000n + 7n);
+  assert.equal(e.stdout, n.stdout);
+  assert.equal(off.stdout, n.stdout);
+});
+
 test('a compiled 16-byte SSE store that straddles into a read-only page faults whole: its first half is not written', (t) => {
   if (!need(t, have('as') && have('ld'), 'binutils (as, ld) not installed')) return;
   // Two fresh pages, the second made read-only; a hot loop stores xmm0 (all ones) inside the first page,

@@ -457,10 +457,11 @@ export class Cpu {
       try { i.exec(this, i); } catch (e) { this.rip = i.ip; throw e; }
       this.icount++;
       // A store that dropped decoded code (possibly this block's own) ends the run, and so does a control
-      // transfer anywhere but into the block's next instruction (a followed jmp or call).
+      // transfer anywhere but into the block's next instruction (a followed jmp or call, or a guarded
+      // ret or indirect transfer whose target was the one predicted).
       // (an int3 the block goes on through must also leave no stop request or trap flag behind)
       if (this.smc || this.exited || this.tif !== 0 || this.stopRequested || (this.f.bits & TF) !== 0) return;
-      if (this.rip !== i.next && (k + 1 >= insns.length || this.rip !== insns[k + 1].ip)) return;
+      if (k + 1 < insns.length && this.rip !== insns[k + 1].ip) return;
     }
   }
 
