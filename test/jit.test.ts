@@ -434,6 +434,79 @@ ${SEGV_ACT}cell: .quad 0
   assert.equal(regs(e.stdout), regs(n.stdout), 'r8..rip in the signal frame');
 });
 
+test('compiled loads and stores through addresses outside user space fault, or wrap, as on the host CPU', (t) => {
+  if (!need(t, have('as') && have('ld'), 'binutils (as, ld) not installed')) return;
+  // The compiled code tests an address's range only on its slow path (jit/gen.ts addr): a loop runs
+  // compiled through a good base and index, and on one round takes the case's operands. Either the
+  // access faults (the handler writes the siginfo and the interrupted registers) or, where the sum
+  // wraps past 2^64 into user space, it goes on and the program writes its result.
+  const cases: [string, string, string, number][] = [
+    // [name, base, index, displacement]
+    ['index*8 wraps to 0: the access lands on the good cell', 'lea cell-8(%rip), %r15', 'movabs $0x2000000000000000, %rbp', 8],
+    ['base+disp wraps to address 8 (unmapped)', 'movabs $0xfffffffffffff000, %r15', 'xor %ebp, %ebp', 0x1008],
+    ['non-canonical (#GP, si_addr 0)', 'movabs $0x0000800000000000, %r15', 'xor %ebp, %ebp', 8],
+    ['kernel half', 'movabs $0xffff888000000000, %r15', 'xor %ebp, %ebp', 8],
+    ['sum past 2^53, non-canonical', 'movabs $0x00007fffffffff00, %r15', 'movabs $0x0000100000000000, %rbp', 8],
+  ];
+  for (const [name, base, index, disp] of cases) {
+    for (const op of [`add ${disp}(%rbx,%rcx,8), %r8`, `mov %r8, ${disp}(%rbx,%rcx,8)`, `movzbl ${disp}(%rbx,%rcx,8), %r9d`]) {
+      const exe = buildAsm(`  .globl _start
+_start:
+${INSTALL_SEGV}  mov $3000, %r12d
+  lea cell-${disp}(%rip), %r13
+  xor %r14d, %r14d
+  ${base}
+  ${index}
+  mov $5, %r8
+1:
+  mov %r13, %rbx
+  mov %r14, %rcx
+  cmp $2, %r12d
+  cmove %r15, %rbx
+  cmove %rbp, %rcx
+  add $1, %r8
+  ${op}
+  rol $3, %r8
+  dec %r12d
+  jnz 1b
+  mov %r8, cell(%rip)
+  mov $1, %eax
+  mov $1, %edi
+  lea cell(%rip), %rsi
+  mov $8, %edx
+  syscall
+  mov $60, %eax
+  xor %edi, %edi
+  syscall
+handler:
+  # siginfo (signo, errno, code, pad, addr), then uc_mcontext's gregs r8..rip
+  mov %rdx, %r12
+  mov $1, %eax
+  mov $1, %edi
+  mov $24, %edx
+  syscall
+  lea 40(%r12), %rsi
+  mov $1, %eax
+  mov $1, %edi
+  mov $136, %edx
+  syscall
+  mov $60, %eax
+  mov $3, %edi
+  syscall
+${SEGV_ACT}cell: .quad 0x1122334455667788
+`, 'outside');
+      const n = runNative(exe), e = runEmu(exe, [], undefined, ['-v']), off = runEmu(exe, [], undefined, [], { UL_JIT: '0' });
+      const what = `${name}: ${op}`;
+      // rsp (gregs[15]) is left out: the native stack is randomised.
+      const out = (s: string) => { const b = Buffer.from(s, 'latin1'); if (b.length === 160) b.fill(0, 24 + 15 * 8, 24 + 16 * 8); return b.toString('hex'); };
+      assert.equal(e.status, exitCode(n), what);
+      assert.equal(out(e.stdout), out(n.stdout), what);
+      assert.equal(out(off.stdout), out(n.stdout), `${what} (interpreter)`);
+      assert.match(e.stderr, /[1-9]\d* blocks compiled/, what);
+    }
+  }
+});
+
 test('the compiled path is taken: an ALU loop reports its block compiled, and the interpreter gives the same result', (t) => {
   if (!need(t, have('as') && have('ld'), 'binutils (as, ld) not installed')) return;
   const exe = buildAsm(`  .globl _start

@@ -110,7 +110,7 @@ export function compileBlock(b: Block): BlockFn | null {
   const store = g.storeAll();
   const src = `return function block_${b.start.toString(16)}(cpu, budget) {
 const r = cpu.r, mem = cpu.mem, F = cpu.f;
-${g.usesTlb ? 'const rT = mem.rTag, rP = mem.rPg, wT = mem.wTag, wP = mem.wPg;\n' : ''}${g.usesXmm ? 'const X = cpu.xmm;\n' : ''}${g.prologue()}let done = 0, k = 0, fb = 0, nip = 0;
+${g.usesTlb ? 'const rT = mem.rTag, rP = mem.rPg, wT = mem.wTag, wP = mem.wPg;\n' : ''}${g.usesXmm ? 'const X = cpu.xmm;\n' : ''}${g.prologue()}let done = 0, k = 0, fb = 0, nip = 0, sm = 0;
 try {
 loop: for (;;) {
 ${body}
@@ -159,7 +159,8 @@ function emit(b: Block, plans: Plan[], liveAfter: number[], liveIn: number, firs
       g.line('{');
       p.e.emit(g, i);
       g.line('}');
-      if (g.stored && k < n - 1) g.line(`if (cpu.smc) { nip = ${i.next}; done += ${k + 1}; break loop; }`);
+      // A store into decoded code (its slow path set sm) may have dropped what follows: leave.
+      if (g.stored && k < n - 1) g.line(`if (sm !== 0) { nip = ${i.next}; done += ${k + 1}; break loop; }`);
       if (k === n - 1) terminated = BRANCHES.has(i.mnemonic);
       else if (BRANCHES.has(i.mnemonic) && !guarded(i) && insns[k + 1].ip !== (i.mnemonic === Mnemonic.Jmp || i.mnemonic === Mnemonic.Call ? i.target : JCC.has(i.mnemonic) ? i.next : -1)) {
         throw new Error(`block at ${b.start.toString(16)}: branch inside the block at ${i.ip.toString(16)}`);

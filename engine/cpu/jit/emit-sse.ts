@@ -28,7 +28,7 @@ function move128(aligned: boolean) {
         if (d !== s) g.line(`X[${d}] = X[${s}]; X[${d + 1}] = X[${s + 1}]; X[${d + 2}] = X[${s + 2}]; X[${d + 3}] = X[${s + 3}];`);
         return;
       }
-      const a = g.addr(i);
+      const a = g.addr(i, true);
       if (aligned) g.line(`if ((${a} & 15) !== 0) G.misaligned16();`);
       // One TLB lookup for all 16 bytes when they lie in one page; otherwise (a miss, a page crossing,
       // a fault) the helpers run the interpreter's own 16-byte load and store (ops/sse-move.ts).
@@ -40,10 +40,9 @@ function move128(aligned: boolean) {
         return;
       }
       const s = 4 * i.reg[1], pg = g.lookup(a, 'w');
-      g.stored = true;
       g.line(`if (${pg} !== null && (${a} & 4095) <= 4080) { const dv = ${pg}.dv, o = ${a} & 4095; ` +
         `dv.setInt32(o, X[${s}], true); dv.setInt32(o + 4, X[${s + 1}], true); dv.setInt32(o + 8, X[${s + 2}], true); dv.setInt32(o + 12, X[${s + 3}], true); } ` +
-        `else G.store128(cpu, ${a}, ${i.reg[1]});`);
+        `else ${g.slowStore(`G.store128(cpu, ${a}, ${i.reg[1]})`)}`);
     },
   };
 }

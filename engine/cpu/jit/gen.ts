@@ -150,8 +150,16 @@ export class Gen {
 
   // ---- memory ---------------------------------------------------------------------------------
 
-  /** Emit the effective address of the instruction's memory operand into a local; returns its name. */
-  addr(i: Insn): string {
+  /**
+   * Emit the effective address of the instruction's memory operand into a local; returns its name.
+   * The value is exact whenever it is a user address. Anything else (wrap-around, a non-canonical or
+   * kernel address, or a sum past 2^53 that a double cannot hold) is no page number the TLB holds, so
+   * memRead and memWrite reach their slow path, which sends such an address to the interpreter's ea()
+   * (it faults or wraps exactly as the hardware does) before the Memory method. `checked` moves that
+   * test here instead, for the few users of the address that do more than read or write through
+   * memRead and memWrite.
+   */
+  addr(i: Insn, checked = false): string {
     this.faultPoint();
     const a = this.t('ad');
     if (i.ripRel || (i.memBase < 0 && i.memIndex < 0)) {
@@ -171,13 +179,37 @@ export class Gen {
     if (i.memSeg === SEG_FS) lo.push('cpu.fsBase'); else if (i.memSeg === SEG_GS) lo.push('cpu.gsBase');
     const hiE = hi.length ? hi.join(' + ') : '0';
     const loE = lo.length ? lo.join(' + ') : '0';
-    // Exact whenever the result is a user address; anything else (wrap-around, non-canonical, kernel
-    // half) is left to the interpreter's ea(), which faults or wraps exactly as the hardware does.
-    this.line(`let ${a} = ${hiE === '0' ? '' : `(${hiE}) * 4294967296 + `}${loE};`);
     // ea() reads the registers from the Cpu: give it the current base and index first.
-    const sync = [i.memBase, i.memIndex].filter(n => n >= 0).map(n => `r[${2 * n}] = L${n}; r[${2 * n + 1}] = H${n};`).join(' ');
-    this.line(`if (!(${a} >= 0 && ${a} < ${TASK_LIMIT})) { ${sync} ${a} = cpu.ea(INS[${this.idx}]); }`);
+    const sync = [i.memBase, i.memIndex].filter(n => n >= 0).map(n => `r[${2 * n}] = L${n}, r[${2 * n + 1}] = H${n}`).join(', ');
+    const exact = `(${sync}${sync ? ', ' : ''}cpu.ea(INS[${this.idx}]))`;
+    const e = `${hiE === '0' ? '' : `(${hiE}) * 4294967296 + `}${loE}`;
+    if (checked) {
+      this.line(`let ${a} = ${e};`);
+      this.line(`if (!(${a} >= 0 && ${a} < ${TASK_LIMIT})) ${a} = ${exact};`);
+    } else {
+      this.line(`const ${a} = ${e};`);
+      this.unchecked.set(a, exact);
+    }
     return a;
+  }
+
+  /** Address locals whose range test waits for the slow path, and the exact address for that case. */
+  private unchecked = new Map<string, string>();
+
+  /** The address a slow path (a Memory method) gets: exact even when the local is not a user address. */
+  private slowAddr(a: string): string {
+    const exact = this.unchecked.get(a);
+    return exact === undefined ? a : `(${a} >= 0 && ${a} < ${TASK_LIMIT} ? ${a} : ${exact})`;
+  }
+
+  /**
+   * A store's slow path (a Memory method or a helper that calls one). Only it can write to a page
+   * with decoded code (the write TLB never holds one): it notes that in `sm`, and the block leaves
+   * after the instruction (compile.ts).
+   */
+  slowStore(call: string): string {
+    this.stored = true;
+    return `{ ${call}; if (cpu.smc) sm = 1; }`;
   }
 
   /**
@@ -189,12 +221,13 @@ export class Gen {
     this.usesTlb = true;
     const v = this.t('m'), pg = this.lookup(a, 'r');
     const o = `(${a} & 4095)`;
+    const sa = this.slowAddr(a);
     switch (size) {
-      case 1: this.line(`const ${v} = ${pg} !== null ? ${pg}.u8[${o}] : mem.read8(${a});`); return { lo: v, hi: '0' };
-      case 2: this.line(`const ${v} = ${pg} !== null && ${o} <= 4094 ? ${pg}.dv.getUint16(${o}, true) : mem.read16(${a});`); return { lo: v, hi: '0' };
-      case 4: this.line(`const ${v} = ${pg} !== null && ${o} <= 4092 ? ${pg}.dv.getInt32(${o}, true) : mem.read32(${a});`); return { lo: v, hi: '0' };
+      case 1: this.line(`const ${v} = ${pg} !== null ? ${pg}.u8[${o}] : mem.read8(${sa});`); return { lo: v, hi: '0' };
+      case 2: this.line(`const ${v} = ${pg} !== null && ${o} <= 4094 ? ${pg}.dv.getUint16(${o}, true) : mem.read16(${sa});`); return { lo: v, hi: '0' };
+      case 4: this.line(`const ${v} = ${pg} !== null && ${o} <= 4092 ? ${pg}.dv.getInt32(${o}, true) : mem.read32(${sa});`); return { lo: v, hi: '0' };
       default:
-        this.line(`let ${v}, ${v}h; if (${pg} !== null && ${o} <= 4088) { const d = ${pg}.dv, o = ${o}; ${v} = d.getInt32(o, true); ${v}h = d.getInt32(o + 4, true); } else { ${v} = mem.read64(${a}); ${v}h = mem.hi; }`);
+        this.line(`let ${v}, ${v}h; if (${pg} !== null && ${o} <= 4088) { const d = ${pg}.dv, o = ${o}; ${v} = d.getInt32(o, true); ${v}h = d.getInt32(o + 4, true); } else { ${v} = mem.read64(${sa}); ${v}h = mem.hi; }`);
         return { lo: v, hi: `${v}h` };
     }
   }
@@ -205,15 +238,15 @@ export class Gen {
    * the method's path, which drops the code and sets cpu.smc.
    */
   memWrite(a: string, size: number, lo: string, hi: string): void {
-    this.stored = true;
     this.usesTlb = true;
     const pg = this.lookup(a, 'w');
     const o = `(${a} & 4095)`;
+    const sa = this.slowAddr(a);
     switch (size) {
-      case 1: this.line(`if (${pg} !== null) ${pg}.u8[${o}] = ${lo}; else mem.write8(${a}, ${lo});`); return;
-      case 2: this.line(`if (${pg} !== null && ${o} <= 4094) ${pg}.dv.setUint16(${o}, ${lo}, true); else mem.write16(${a}, ${lo});`); return;
-      case 4: this.line(`if (${pg} !== null && ${o} <= 4092) ${pg}.dv.setInt32(${o}, ${lo}, true); else mem.write32(${a}, ${lo});`); return;
-      default: this.line(`if (${pg} !== null && ${o} <= 4088) { const d = ${pg}.dv, o = ${o}; d.setInt32(o, ${lo}, true); d.setInt32(o + 4, ${hi}, true); } else mem.write64(${a}, ${lo}, ${hi});`);
+      case 1: this.line(`if (${pg} !== null) ${pg}.u8[${o}] = ${lo}; else ${this.slowStore(`mem.write8(${sa}, ${lo})`)}`); return;
+      case 2: this.line(`if (${pg} !== null && ${o} <= 4094) ${pg}.dv.setUint16(${o}, ${lo}, true); else ${this.slowStore(`mem.write16(${sa}, ${lo})`)}`); return;
+      case 4: this.line(`if (${pg} !== null && ${o} <= 4092) ${pg}.dv.setInt32(${o}, ${lo}, true); else ${this.slowStore(`mem.write32(${sa}, ${lo})`)}`); return;
+      default: this.line(`if (${pg} !== null && ${o} <= 4088) { const d = ${pg}.dv, o = ${o}; d.setInt32(o, ${lo}, true); d.setInt32(o + 4, ${hi}, true); } else ${this.slowStore(`mem.write64(${sa}, ${lo}, ${hi})`)}`);
     }
   }
 
