@@ -27,6 +27,9 @@ import './emit-shift';
 import './emit-control';
 import './emit-mul';
 import './emit-sse';
+import './emit-sse-int';
+import './emit-scalar';
+import { scalarHelpers } from './helpers-scalar';
 import { mulHiU32, mulS64, mulU64, prod } from '../ops/muldiv';
 
 /** Branches whose emitters end the block themselves. */
@@ -60,6 +63,7 @@ export const helpers = {
   badTarget(t: number): never {
     throw new GuestFault(SIGSEGV, t < 0xffff800000000000 ? 0 : t, '', SI_KERNEL);
   },
+  ...scalarHelpers,
 };
 
 interface Plan { e: Emitter | null; reads: number; writes: number; faults: boolean; exits: boolean }
@@ -73,7 +77,7 @@ function plan(i: Insn): Plan {
   if (e === nothing) mem = false;
   // An indirect jump can fault on its target (#GP) even from a register.
   const indirect = (i.mnemonic === Mnemonic.Jmp || i.mnemonic === Mnemonic.Call) && i.kind[0] !== OK_BRANCH;
-  return { e, reads: f[0], writes: f[1], faults: mem || indirect || e.touchesStack === true || (i.kind[0] === OK_MEM), exits: JCC.has(i.mnemonic) || guarded(i) };
+  return { e, reads: f[0], writes: f[1], faults: mem || indirect || e.touchesStack === true || e.mayFault === true || (i.kind[0] === OK_MEM), exits: JCC.has(i.mnemonic) || guarded(i) };
 }
 
 /** Compile a block; null if nothing in it is worth compiling. */

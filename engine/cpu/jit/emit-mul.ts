@@ -1,13 +1,15 @@
-// Compiled multiplication on 32- and 64-bit operands: signed with an explicit destination (imul r, r/m
-// and imul r, r/m, imm) and unsigned one-operand mul (rdx:rax = rax * r/m). Only CF and OF change (set
-// when the product does not fit); the other flags keep their values, as ops/muldiv.ts has them on the
-// reference host.
+// Compiled multiplication and division on 32- and 64-bit operands: signed with an explicit destination
+// (imul r, r/m and imul r, r/m, imm), unsigned one-operand mul (rdx:rax = rax * r/m), and div/idiv r/m
+// through the helpers in helpers-scalar.ts. mul/imul set CF and OF when the product does not fit and
+// keep SF ZF AF PF; div/idiv keep CF and OF, set AF and clear SF ZF PF; both as ops/muldiv.ts has them
+// on the reference host.
 
 import { Mnemonic } from 'iced-x86';
 import type { Insn } from '../insn';
-import { OK_MEM, OK_REG } from '../insn';
+import { OK_IMM, OK_MEM, OK_REG } from '../insn';
 import { RAX, RDX } from '../regs';
-import { Gen, CF, OF } from './gen';
+import { L_NONE } from '../flags';
+import { Gen, CF, PF, AF, ZF, SF, OF } from './gen';
 import { onMnemonics } from './emitters';
 
 function form(i: Insn): boolean {
@@ -67,3 +69,40 @@ onMnemonics([Mnemonic.Mul], {
     g.eager({ [CF]: over, [OF]: over });
   },
 });
+
+/**
+ * div/idiv r/m32 and r/m64. The helper raises #DE before any local changes, so the catch clause stores
+ * the state as it was before the instruction (mayFault: compile.ts keeps every flag exact up to it).
+ */
+function divide(signed: boolean) {
+  return {
+    mayFault: true,
+    flags: (i: Insn) => i.opCount === 1 && (i.size[0] === 4 || i.size[0] === 8) && Gen.simpleOperand(i, 0) && i.kind[0] !== OK_IMM
+      ? [CF | OF, PF | AF | ZF | SF] as [number, number] : null,
+    emit(g: Gen, i: Insn): void {
+      const ad = i.kind[0] === OK_MEM ? g.addr(i) : undefined;
+      if (!ad) g.faultPoint();
+      const y = g.read(i, 0, ad);
+      const a = g.reg64(RAX), d = g.reg64(RDX);
+      const q = g.t('r');
+      if (i.size[0] === 4) {
+        const r = g.t('r');
+        g.line(`const ${q} = G.${signed ? 'idiv32' : 'div32'}(${a.lo}, ${d.lo}, ${y.lo}, ${i.ip}), ${r} = G.quo.rLo;`);
+        g.regWrite(RAX, 4, q, '0');
+        g.regWrite(RDX, 4, r, '0');
+      } else {
+        const qh = g.t('r'), rl = g.t('r'), rh = g.t('r');
+        g.line(`const ${q} = G.${signed ? 'idiv64' : 'div64'}(${a.lo}, ${a.hi}, ${d.lo}, ${d.hi}, ${y.lo}, ${y.hi}, ${i.ip}), ${qh} = G.quo.qHi, ${rl} = G.quo.rLo, ${rh} = G.quo.rHi;`);
+        g.regWrite(RAX, 8, q, qh);
+        g.regWrite(RDX, 8, rl, rh);
+      }
+      // CF and OF stay. From a lazy state known here they are spelled out inline; otherwise eager keeps
+      // them (from the bits, or one G.arith call).
+      const k = g.known, inline = k !== null && k.kind !== L_NONE;
+      const keep = inline ? { [CF]: g.live(CF) ? g.flag(CF) : '0', [OF]: g.live(OF) ? g.flag(OF) : '0' } : {};
+      g.eager({ ...keep, [PF]: '0', [AF]: '1', [ZF]: '0', [SF]: '0' });
+    },
+  };
+}
+onMnemonics([Mnemonic.Div], divide(false));
+onMnemonics([Mnemonic.Idiv], divide(true));

@@ -12,6 +12,8 @@ export interface Emitter {
   emit(g: Gen, i: Insn): void;
   /** The instruction accesses memory (a fault exit point), beyond what its operands show. */
   touchesStack?: boolean;
+  /** The instruction can fault even with register operands only (div's #DE). */
+  mayFault?: boolean;
 }
 
 const emitters = new Map<number, Emitter>();
