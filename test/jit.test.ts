@@ -303,6 +303,46 @@ outbuf: .quad 0
   assert.equal(off.stdout, n.stdout);
 });
 
+test('a long loop run in many scheduler slices is compiled into one set of blocks, not one per slice boundary', (t) => {
+  if (!need(t, have('as') && have('ld'), 'binutils (as, ld) not installed')) return;
+  // 8.8 M instructions: nine slices of the scheduler's 10^6. A slice used to end by interpreting its
+  // last instructions one at a time, so the next began mid-block and formed (and compiled) blocks at
+  // new places: 169 blocks for this loop's ~1,100 instructions. Ending the slice at a block's start
+  // keeps one set of about 40.
+  const fns = Array.from({ length: 100 }, (_, k) => `f${k}:
+  mov %rdi, 8(%rsp)
+  mov 8(%rsp), %rax
+  add %rax, 16(%rsp)
+  mov 16(%rsp), %rdx
+  xor %edx, %eax
+  mov %eax, 24(%rsp)
+  movzbl 25(%rsp), %ecx
+  add %rcx, %rdx
+  lea ${k}(%rdx), %rdi
+  ret`).join('\n');
+  const exe = buildAsm(`  .globl _start
+_start:
+  mov $8000, %r12
+  sub $64, %rsp
+  xor %edi, %edi
+1:
+${Array.from({ length: 100 }, (_, k) => `  call f${k}`).join('\n')}
+  dec %r12
+  jnz 1b
+  mov %rdi, outbuf(%rip)
+${writeOutAndExit(8).join('\n')}
+${fns}
+  .data
+outbuf: .quad 0
+`, 'slices');
+  const n = runNative(exe), e = runEmu(exe, [], undefined, ['-v']);
+  assert.equal(e.stdout, n.stdout);
+  const m = /(\d+) instructions, (\d+) blocks compiled/.exec(e.stderr);
+  assert.ok(m, e.stderr);
+  assert.ok(Number(m[1]) > 8e6, `instructions: ${m[1]}`);
+  assert.ok(Number(m[2]) <= 60, `blocks compiled: ${m[2]}`);
+});
+
 test('a compiled 16-byte SSE store that straddles into a read-only page faults whole: its first half is not written', (t) => {
   if (!need(t, have('as') && have('ld'), 'binutils (as, ld) not installed')) return;
   // Two fresh pages, the second made read-only; a hot loop stores xmm0 (all ones) inside the first page,

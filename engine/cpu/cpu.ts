@@ -64,6 +64,8 @@ export class Cpu {
   hi = 0;
   /** Thread-info work bits. */
   tif = 0;
+  /** Budget left unused when run() last returned STOP_BUDGET early, before a block too long for it. */
+  unspent = 0;
   /** Set by anyone who wants run() to return after the current instruction. */
   stopRequested = false;
   exited = false;
@@ -322,10 +324,13 @@ export class Cpu {
 
   /**
    * Execute up to `budget` instructions. Returns STOP_EXIT when the process ended, STOP_REQUESTED when
-   * stopRequested was set, STOP_BUDGET when the budget ran out.
+   * stopRequested was set, STOP_BUDGET when the budget ran out, or when the next block would overrun
+   * it (`unspent` then says how much of it was left).
    */
   run(budget: number): number {
     const cache = this.cache;
+    const initial = budget;
+    this.unspent = 0;
     while (budget > 0) {
       // Work pending on the way back to user mode (uprobes, signals) runs before the next instruction.
       if (this.tif) this.hooks.exitToUser(this);
@@ -349,6 +354,12 @@ export class Cpu {
           budget -= this.icount - before;
           continue;
         }
+        // What is left of the budget is shorter than the block: end here, at the block's start, once
+        // this call has run anything (run(n) always makes progress). Interpreting the budget's last
+        // instructions one by one would start the next call in the middle of the block, where a new
+        // block would be formed and compiled: slice after slice, every instruction of a long loop would
+        // end up compiled into several overlapping blocks.
+        if (b !== null && budget < initial) { this.unspent = budget; return STOP_BUDGET; }
       }
       budget--;
       let i: Insn | undefined = cache.get(ip);

@@ -189,7 +189,7 @@ export class Machine {
       try { r = cpu.run(n); } finally { p.scheduled = false; }
       const used = cpu.icount - before;
       this.insns += used;
-      budget -= r === STOP_BUDGET ? n : used;
+      budget -= r === STOP_BUDGET ? n - cpu.unspent : used;
       if (p.timers.armed) p.pollTimers();
       if (r === STOP_REQUESTED && !p.wait && p.cpu === cpu && !p.exit) {
         if (p.yielded) { p.yielded = false; continue; }

@@ -237,7 +237,7 @@ export class Process implements CpuHooks {
         else if (!this.wait && this.cpu === cpu) return false;
         budget -= used;
       } else {
-        budget -= n;
+        budget -= n - cpu.unspent;
       }
       if (this.timers.armed) this.pollTimers();
       if (budget <= 0) return false;
