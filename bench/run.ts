@@ -19,7 +19,10 @@ import { ElfFile } from '../engine/elf/elf';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { ROOT } from '../test/util';
-import { HASH_C, QSORT_C, PRINTF_C, PRINTF_LINES, MEM_C, MEM_MB, bigAsm } from './workloads';
+import { HASH_C, QSORT_C, PRINTF_C, PRINTF_LINES, MEM_C, MEM_MB, bigAsm, manyBlocksAsm } from './workloads';
+
+/** The many-blocks workload: functions called in turn, and rounds of calling them all. */
+const MANY_FUNCTIONS = 300, MANY_ROUNDS = 10000;
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const C_RUNS = Math.max(1, Math.min(RUNS, Number(process.env.BENCH_C_RUNS ?? 3)));
@@ -159,20 +162,23 @@ function benchHit(): void {
 }
 
 /**
- * C workloads built with gcc -O2 -static: wall time in the emulator against native and qemu-x86_64 on
- * the same binary; the emulator's output must equal the native run's.
+ * C workloads built with gcc -O2 -static, and an assembly program with many hot blocks: wall time in the
+ * emulator against native and qemu-x86_64 on the same binary; the emulator's output must equal the
+ * native run's.
  */
 function benchC(): void {
   const haveQemu = have('qemu-x86_64');
-  const work: [string, string, string][] = [
-    ['hash over 4 MiB (FNV-1a + word mix)', 'hash', HASH_C],
-    ['qsort of 10^6 ints', 'qsort', QSORT_C],
-    [`printf-heavy formatting (${PRINTF_LINES.toLocaleString('en')} snprintf lines: %d %x %e %f %s)`, 'printf', PRINTF_C],
+  const work: [string, string, () => string][] = [
+    ['C: hash over 4 MiB (FNV-1a + word mix), gcc -O2 -static', 'gcc', () => buildC(HASH_C, 'hash')],
+    ['C: qsort of 10^6 ints, gcc -O2 -static', 'gcc', () => buildC(QSORT_C, 'qsort')],
+    [`C: printf-heavy formatting (${PRINTF_LINES.toLocaleString('en')} snprintf lines: %d %x %e %f %s), gcc -O2 -static`, 'gcc',
+      () => buildC(PRINTF_C, 'printf')],
+    [`many hot blocks: ${MANY_FUNCTIONS} small functions called in turn, ${MANY_ROUNDS.toLocaleString('en')} rounds (asm)`, 'as',
+      () => buildAsm(manyBlocksAsm(MANY_FUNCTIONS, MANY_ROUNDS), 'many')],
   ];
-  for (const [what, name, src] of work) {
-    const label = `C: ${what}, gcc -O2 -static`;
-    if (!have('gcc')) { row(label, 'skipped', 'gcc not installed'); continue; }
-    const exe = buildC(src, name);
+  for (const [label, tool, build] of work) {
+    if (!have(tool)) { row(label, 'skipped', `${tool} not installed`); continue; }
+    const exe = build();
     const nat = runs(RUNS, () => time(exe, []));
     const q = haveQemu ? median(runs(RUNS, () => time('qemu-x86_64', [exe]).s)) : NaN;
     const emuRuns = runs(C_RUNS, () => time(process.execPath, [CLI, 'run', '-v', '--', exe]));

@@ -116,3 +116,21 @@ export function bigAsm(functions: number, perFunction: number): { src: string; i
   out.push('.data', 'data: .quad 1, 2', '');
   return { src: out.join('\n'), insnLines };
 }
+
+/**
+ * Many hot blocks: a loop calls `functions` small functions in turn (stack loads and stores, a few ALU
+ * instructions, a ret), `rounds` times. Each call runs the same short mix as every other, but from a
+ * different address, so the emulator compiles and keeps hot hundreds of distinct blocks, as real
+ * programs do, instead of one loop: what the size of the generated code costs shows here.
+ */
+export function manyBlocksAsm(functions: number, rounds: number): string {
+  const out = ['.globl _start', '_start:', `  mov $${rounds}, %r12`, '  sub $64, %rsp', '  xor %edi, %edi', '1:'];
+  for (let f = 0; f < functions; f++) out.push(`  call f${f}`);
+  out.push('  dec %r12', '  jnz 1b', '  mov %rdi, (%rsp)', '  mov $1, %eax', '  mov $1, %edi', '  mov %rsp, %rsi',
+    '  mov $8, %edx', '  syscall', '  mov $60, %eax', '  xor %edi, %edi', '  syscall');
+  for (let f = 0; f < functions; f++) {
+    out.push(`f${f}:`, '  mov %rdi, 8(%rsp)', '  mov 8(%rsp), %rax', '  add %rax, 16(%rsp)', '  mov 16(%rsp), %rdx',
+      '  xor %edx, %eax', '  mov %eax, 24(%rsp)', '  movzbl 25(%rsp), %ecx', '  add %rcx, %rdx', `  lea ${f}(%rdx), %rdi`, '  ret');
+  }
+  return out.join('\n') + '\n';
+}
