@@ -232,13 +232,82 @@ function divFlags(cpu: Cpu): void {
   f.set(f.cf(), 0, 1, 0, 0, f.of());
 }
 
-function divideError(i: Insn): never {
-  throw new GuestFault(SIGFPE, i.ip, '', FPE_INTDIV);
+function divideError(i: Insn): never { divideErrorAt(i.ip); }
+
+function divideErrorAt(ip: number): never {
+  throw new GuestFault(SIGFPE, ip, '', FPE_INTDIV);
 }
 
 /** Unsigned compare of 64-bit values as halves: a >= b. */
 function geU64(aLo: number, aHi: number, bLo: number, bHi: number): boolean {
   return aHi !== bHi ? (aHi >>> 0) > (bHi >>> 0) : (aLo >>> 0) >= (bLo >>> 0);
+}
+
+// The 32- and 64-bit divisions, shared by the handlers below and the block compiler's helpers
+// (jit/helpers-scalar.ts): the dividend and divisor as int32 halves and the instruction's address (for
+// #DE); the quotient's low half is returned and the rest left in `quo` (qHi, rLo, rHi), so that nothing
+// is allocated. #DE is raised before anything changes.
+
+/** div r/m32: edx:eax / d. Quotient returned, remainder in quo.rLo. */
+export function divU32(lo: number, hi: number, d: number, ip: number): number {
+  const du = d >>> 0, hu = hi >>> 0;
+  if (du === 0 || hu >= du) divideErrorAt(ip);
+  // Two 16-bit digit steps: every partial dividend stays below 2^48, exact in a double.
+  let t = hu * 65536 + (lo >>> 16);
+  const q1 = Math.floor(t / du);
+  t = (t - q1 * du) * 65536 + (lo & 0xffff);
+  const q0 = Math.floor(t / du);
+  quo.rLo = (t - q0 * du) | 0;
+  return (q1 * 65536 + q0) | 0;
+}
+
+/** idiv r/m32: signed edx:eax / d, truncating. Quotient returned, remainder in quo.rLo. */
+export function divS32(lo: number, hi: number, d: number, ip: number): number {
+  if (d === 0) divideErrorAt(ip);
+  const nneg = hi < 0, dneg = d < 0;
+  if (nneg) { lo = -lo | 0; hi = (~hi + (lo === 0 ? 1 : 0)) | 0; }
+  const du = dneg ? (-d >>> 0) : d >>> 0;
+  const hu = hi >>> 0;
+  if (hu >= du) divideErrorAt(ip);
+  let t = hu * 65536 + ((lo >>> 16) & 0xffff);
+  const q1 = Math.floor(t / du);
+  t = (t - q1 * du) * 65536 + (lo & 0xffff);
+  const q0 = Math.floor(t / du);
+  const q = q1 * 65536 + q0, rem = t - q0 * du;
+  const qneg = nneg !== dneg;
+  if (q > (qneg ? 0x80000000 : 0x7fffffff)) divideErrorAt(ip);
+  quo.rLo = nneg ? -rem | 0 : rem | 0;
+  return qneg ? -q | 0 : q | 0;
+}
+
+/** div r/m64: rdx:rax (n3:n2 high, n1:n0 low, int32 words) / dh:d. Quotient low half returned. */
+export function divU64(n0: number, n1: number, n2: number, n3: number, d: number, dh: number, ip: number): number {
+  if ((d | dh) === 0 || geU64(n2, n3, d, dh)) divideErrorAt(ip);
+  divU128(n3, n2, n1, n0, d, dh);
+  return quo.qLo;
+}
+
+/** idiv r/m64: signed rdx:rax / dh:d, truncating. Quotient low half returned. */
+export function divS64(n0: number, n1: number, n2: number, n3: number, d: number, dh: number, ip: number): number {
+  if ((d | dh) === 0) divideErrorAt(ip);
+  const nneg = n3 < 0, dneg = dh < 0;
+  if (nneg) {
+    // Negate the 128-bit dividend.
+    n0 = ~n0; n1 = ~n1; n2 = ~n2; n3 = ~n3;
+    n0 = (n0 + 1) | 0;
+    if (n0 === 0) { n1 = (n1 + 1) | 0; if (n1 === 0) { n2 = (n2 + 1) | 0; if (n2 === 0) n3 = (n3 + 1) | 0; } }
+  }
+  if (dneg) { d = -d | 0; dh = (~dh + (d === 0 ? 1 : 0)) | 0; }
+  if (geU64(n2, n3, d, dh)) divideErrorAt(ip);
+  divU128(n3, n2, n1, n0, d, dh);
+  let qLo = quo.qLo, qHi = quo.qHi, rLo = quo.rLo, rHi = quo.rHi;
+  const qneg = nneg !== dneg;
+  // |q| must be at most 2^63 - 1, or 2^63 when negative.
+  if (qHi < 0 && !(qneg && qHi === (0x80000000 | 0) && qLo === 0)) divideErrorAt(ip);
+  if (qneg) { qLo = -qLo | 0; qHi = (~qHi + (qLo === 0 ? 1 : 0)) | 0; }
+  if (nneg) { rLo = -rLo | 0; rHi = (~rHi + (rLo === 0 ? 1 : 0)) | 0; }
+  quo.qHi = qHi; quo.rLo = rLo; quo.rHi = rHi;
+  return qLo;
 }
 
 function div(cpu: Cpu, i: Insn): void {
@@ -273,33 +342,19 @@ function divide(cpu: Cpu, i: Insn): void {
       cpu.writeReg(RDX, 2, n - q * d, 0);
       return;
     }
-    case 4: {
-      const du = d >>> 0;
-      if (du === 0) divideError(i);
-      const hi = r[4] >>> 0, lo = r[0] >>> 0;
-      if (hi >= du) divideError(i);
-      // two 16-bit digit steps: every partial dividend is below 2^48
-      let t = hi * 65536 + (lo >>> 16);
-      const q1 = Math.floor(t / du);
-      t = (t - q1 * du) * 65536 + (lo & 0xffff);
-      const q0 = Math.floor(t / du);
-      cpu.writeReg(RAX, 4, q1 * 65536 + q0, 0);
-      cpu.writeReg(RDX, 4, t - q0 * du, 0);
+    case 4:
+      cpu.writeReg(RAX, 4, divU32(r[0], r[4], d, i.ip), 0);
+      cpu.writeReg(RDX, 4, quo.rLo, 0);
       return;
-    }
-    default: {
-      if ((d | dh) === 0) divideError(i);
-      if (geU64(r[4], r[5], d, dh)) divideError(i);
-      divU128(r[5], r[4], r[1], r[0], d, dh);
-      cpu.setHalves(RAX, quo.qLo, quo.qHi);
+    default:
+      cpu.setHalves(RAX, divU64(r[0], r[1], r[4], r[5], d, dh, i.ip), quo.qHi);
       cpu.setHalves(RDX, quo.rLo, quo.rHi);
-    }
   }
 }
 
 function idivide(cpu: Cpu, i: Insn): void {
   const s = i.size[0];
-  let d = cpu.readOp(i, 0), dh = cpu.hi;
+  const d = cpu.readOp(i, 0), dh = cpu.hi;
   const r = cpu.r;
   switch (s) {
     case 1: case 2: {
@@ -314,47 +369,13 @@ function idivide(cpu: Cpu, i: Insn): void {
       else { cpu.writeReg(RAX, 2, q, 0); cpu.writeReg(RDX, 2, rem, 0); }
       return;
     }
-    case 4: {
-      if (d === 0) divideError(i);
-      let lo = r[0], hi = r[4];
-      const nneg = hi < 0, dneg = d < 0;
-      if (nneg) { lo = -lo | 0; hi = (~hi + (lo === 0 ? 1 : 0)) | 0; }
-      const du = dneg ? (-d >>> 0) : d >>> 0;
-      const hu = hi >>> 0;
-      if (hu >= du) divideError(i);
-      let t = hu * 65536 + ((lo >>> 16) & 0xffff);
-      const q1 = Math.floor(t / du);
-      t = (t - q1 * du) * 65536 + (lo & 0xffff);
-      const q0 = Math.floor(t / du);
-      const q = q1 * 65536 + q0, rem = t - q0 * du;
-      const qneg = nneg !== dneg;
-      if (q > (qneg ? 0x80000000 : 0x7fffffff)) divideError(i);
-      cpu.writeReg(RAX, 4, qneg ? -q | 0 : q | 0, 0);
-      cpu.writeReg(RDX, 4, nneg ? -rem | 0 : rem | 0, 0);
+    case 4:
+      cpu.writeReg(RAX, 4, divS32(r[0], r[4], d, i.ip), 0);
+      cpu.writeReg(RDX, 4, quo.rLo, 0);
       return;
-    }
-    default: {
-      if ((d | dh) === 0) divideError(i);
-      let n0 = r[0], n1 = r[1], n2 = r[4], n3 = r[5];
-      const nneg = n3 < 0, dneg = dh < 0;
-      if (nneg) {
-        // negate the 128-bit dividend
-        n0 = ~n0; n1 = ~n1; n2 = ~n2; n3 = ~n3;
-        n0 = (n0 + 1) | 0;
-        if (n0 === 0) { n1 = (n1 + 1) | 0; if (n1 === 0) { n2 = (n2 + 1) | 0; if (n2 === 0) n3 = (n3 + 1) | 0; } }
-      }
-      if (dneg) { d = -d | 0; dh = (~dh + (d === 0 ? 1 : 0)) | 0; }
-      if (geU64(n2, n3, d, dh)) divideError(i);
-      divU128(n3, n2, n1, n0, d, dh);
-      let qLo = quo.qLo, qHi = quo.qHi, rLo = quo.rLo, rHi = quo.rHi;
-      const qneg = nneg !== dneg;
-      // |q| must be at most 2^63 - 1, or 2^63 when negative
-      if (qHi < 0 && !(qneg && qHi === (0x80000000 | 0) && qLo === 0)) divideError(i);
-      if (qneg) { qLo = -qLo | 0; qHi = (~qHi + (qLo === 0 ? 1 : 0)) | 0; }
-      if (nneg) { rLo = -rLo | 0; rHi = (~rHi + (rLo === 0 ? 1 : 0)) | 0; }
-      cpu.setHalves(RAX, qLo, qHi);
-      cpu.setHalves(RDX, rLo, rHi);
-    }
+    default:
+      cpu.setHalves(RAX, divS64(r[0], r[1], r[4], r[5], d, dh, i.ip), quo.qHi);
+      cpu.setHalves(RDX, quo.rLo, quo.rHi);
   }
 }
 
