@@ -160,7 +160,7 @@ function emit(b: Block, plans: Plan[], liveAfter: number[], liveIn: number, firs
     g.line(`// ${k}: ${i.ip.toString(16)}`);
     if (p.e) {
       g.noteRegs(i);
-      g.line('{');
+      g.beginInsn();
       p.e.emit(g, i);
       g.line('}');
       // A store into decoded code (its slow path set sm) may have dropped what follows: leave.
@@ -174,6 +174,7 @@ function emit(b: Block, plans: Plan[], liveAfter: number[], liveIn: number, firs
       g.faultPoint();
       g.flush();
       g.line(`fb = 1; cpu.rip = ${i.next}; INS[${k}].exec(cpu, INS[${k}]); fb = 0;`);
+      g.forgetPages();
       if (k === n - 1) {
         // The block's last instruction decides where execution goes (and may have changed anything).
         g.line(`cpu.icount += done + ${n}; return done + ${n};`);

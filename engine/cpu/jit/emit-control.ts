@@ -9,7 +9,7 @@ import { OK_BRANCH, OK_IMM, OK_MEM } from '../insn';
 import { RSP } from '../regs';
 import { CC_READS, TASK_LIMIT, Gen } from './gen';
 import { onMnemonics } from './emitters';
-import { push64, setSp } from './emit-move';
+import { push64 } from './emit-move';
 
 // A direct jmp or call inside a block (not its last instruction) is followed: the block goes on at
 // the target (block.ts), so the jmp emits nothing and the call only pushes its return address.
@@ -64,11 +64,10 @@ onMnemonics([Mnemonic.Call], {
     // call *r/m: the return address is written first; a bad target then faults with rsp unchanged.
     const t = target(g, i);
     g.faultPoint();
-    const s = g.reg64(RSP);
-    const a = g.bind(`${s.hi} * 4294967296 + (${s.lo} >>> 0) - 8`);
+    const a = g.stackAddr(-8);
     g.memWrite(a, 8, ret.lo, ret.hi);
     g.line(`if (${t} >= ${TASK_LIMIT}) G.badTarget(${t});`);
-    setSp(g, a);
+    g.setStack(a, 0);
     g.guardedExit(t);
   },
 });
@@ -78,12 +77,11 @@ onMnemonics([Mnemonic.Ret], {
   touchesStack: true,
   emit(g) {
     g.faultPoint();
-    const s = g.reg64(RSP);
-    const a = g.bind(`${s.hi} * 4294967296 + (${s.lo} >>> 0)`);
+    const a = g.stackAddr(0);
     const v = g.memRead(a, 8), t = g.t();
     g.line(`const ${t} = (${v.hi} >>> 0) * 4294967296 + (${v.lo} >>> 0);`);
     g.line(`if (${t} >= ${TASK_LIMIT}) G.badTarget(${t});`);
-    setSp(g, `${a} + 8`);
+    g.setStack(a, 8);
     g.guardedExit(t);
   },
 });

@@ -119,20 +119,12 @@ onMnemonics(SETCC, {
   },
 });
 
-/** rsp as a number, the way cpu.get(RSP) computes it. */
-function sp(g: Gen, delta: number): string {
-  const s = g.reg64(RSP);
-  return g.bind(`${s.hi} * 4294967296 + (${s.lo} >>> 0)${delta ? ` ${delta < 0 ? '-' : '+'} ${Math.abs(delta)}` : ''}`);
-}
-/** Set rsp from a number, as cpu.set(RSP, v) does. */
-export function setSp(g: Gen, v: string): void { g.setReg64(RSP, `(${v}) | 0`, `Math.floor((${v}) / 4294967296) | 0`); }
-
 /** Push a 64-bit value (memory first: a fault leaves rsp unchanged). */
 export function push64(g: Gen, v: Val): void {
   g.faultPoint();
-  const a = sp(g, -8);
+  const a = g.stackAddr(-8);
   g.memWrite(a, 8, v.lo, v.hi);
-  setSp(g, a);
+  g.setStack(a, 0);
 }
 
 onMnemonics([Mnemonic.Push], {
@@ -152,9 +144,9 @@ onMnemonics([Mnemonic.Pop], {
   touchesStack: true,
   emit(g, i) {
     g.faultPoint();
-    const a = sp(g, 0);
+    const a = g.stackAddr(0);
     const v = g.memRead(a, 8);
-    setSp(g, `${a} + 8`);
+    g.setStack(a, 8);
     g.regWrite(i.reg[0], 8, v.lo, v.hi);
   },
 });

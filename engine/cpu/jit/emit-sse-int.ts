@@ -32,11 +32,12 @@ function src128(g: Gen, i: Insn): string[] {
   if (i.kind[1] === OK_REG) return [0, 1, 2, 3].map(k => xw(i.reg[1], k));
   const a = g.addr(i, true);
   g.line(`if ((${a} & 15) !== 0 && (cpu.mxcsr & ${MXCSR_MM}) === 0) G.misaligned16();`);
-  const pg = g.lookup(a, 'r'), m = g.t('v');
+  const f = g.fast16(a, 'r'), m = g.t('v');
   const w = [0, 1, 2, 3].map(k => `${m}_${k}`);
-  g.line(`let ${w.join(', ')}; if (${pg} !== null && (${a} & 4095) <= 4080) { const dv = ${pg}.dv, o = ${a} & 4095; ` +
+  const slow = `{ ${w[0]} = mem.read64(${a}); ${w[1]} = mem.hi; ${w[2]} = mem.read64(${a} + 8); ${w[3]} = mem.hi; }`;
+  g.line(`let ${w.join(', ')}; ` + (f ? `if (${f.cond}) { const dv = ${f.dv}, o = ${f.o}; ` +
     `${w[0]} = dv.getInt32(o, true); ${w[1]} = dv.getInt32(o + 4, true); ${w[2]} = dv.getInt32(o + 8, true); ${w[3]} = dv.getInt32(o + 12, true); } ` +
-    `else { ${w[0]} = mem.read64(${a}); ${w[1]} = mem.hi; ${w[2]} = mem.read64(${a} + 8); ${w[3]} = mem.hi; }`);
+    `else ${slow}` : slow));
   return w;
 }
 

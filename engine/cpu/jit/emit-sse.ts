@@ -33,16 +33,16 @@ function move128(aligned: boolean) {
       // One TLB lookup for all 16 bytes when they lie in one page; otherwise (a miss, a page crossing,
       // a fault) the helpers run the interpreter's own 16-byte load and store (ops/sse-move.ts).
       if (i.kind[0] === OK_REG) {
-        const d = 4 * i.reg[0], pg = g.lookup(a, 'r');
-        g.line(`if (${pg} !== null && (${a} & 4095) <= 4080) { const dv = ${pg}.dv, o = ${a} & 4095; ` +
+        const d = 4 * i.reg[0], f = g.fast16(a, 'r'), slow = `G.load128(cpu, ${a}, ${i.reg[0]});`;
+        g.line(f ? `if (${f.cond}) { const dv = ${f.dv}, o = ${f.o}; ` +
           `X[${d}] = dv.getInt32(o, true); X[${d + 1}] = dv.getInt32(o + 4, true); X[${d + 2}] = dv.getInt32(o + 8, true); X[${d + 3}] = dv.getInt32(o + 12, true); } ` +
-          `else G.load128(cpu, ${a}, ${i.reg[0]});`);
+          `else ${slow}` : slow);
         return;
       }
-      const s = 4 * i.reg[1], pg = g.lookup(a, 'w');
-      g.line(`if (${pg} !== null && (${a} & 4095) <= 4080) { const dv = ${pg}.dv, o = ${a} & 4095; ` +
+      const s = 4 * i.reg[1], f = g.fast16(a, 'w'), slow = g.slowStore(`G.store128(cpu, ${a}, ${i.reg[1]})`);
+      g.line(f ? `if (${f.cond}) { const dv = ${f.dv}, o = ${f.o}; ` +
         `dv.setInt32(o, X[${s}], true); dv.setInt32(o + 4, X[${s + 1}], true); dv.setInt32(o + 8, X[${s + 2}], true); dv.setInt32(o + 12, X[${s + 3}], true); } ` +
-        `else ${g.slowStore(`G.store128(cpu, ${a}, ${i.reg[1]})`)}`);
+        `else ${slow}` : slow);
     },
   };
 }

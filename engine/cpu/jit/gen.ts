@@ -14,8 +14,8 @@
 
 import type { Insn } from '../insn';
 import { OK_IMM, OK_MEM, OK_REG } from '../insn';
-import { REG_AH, RC_GPR, SEG_FS, SEG_GS } from '../regs';
-import { TLB_SET_JS } from '../../memory';
+import { REG_AH, RC_GPR, RSP, SEG_FS, SEG_GS } from '../regs';
+import { TLB_SET_JS, tlbSet } from '../../memory';
 import { L_NONE, L_ADD, L_SUB, L_LOGIC, L_INC, L_DEC, L_ADC, L_SBB, CF, PF, AF, ZF, SF, OF, ARITH } from '../flags';
 
 export { CF, PF, AF, ZF, SF, OF, ARITH };
@@ -25,6 +25,14 @@ export const TASK_LIMIT = 0x800000000000;
 export interface Val { lo: string; hi: string }
 
 const SIGN = ['0', '128', '32768', '', '-2147483648', '', '', '', '-2147483648'];
+
+/** A register's anchor: local `v` held its value when bound; the register is now v + delta. */
+interface Anchor { v: string; delta: number; ref: PageRef | null }
+/**
+ * A reference address and its pages: `at` the address (a local, or a constant for a constant page
+ * `pn`), `o` its offset in the page, `k` its offset from the anchor, r/w DataView locals once looked up.
+ */
+interface PageRef { at: string; o: string; k?: number; pn?: number; r: string | null; w: string | null }
 
 export class Gen {
   private out: string[] = [];
@@ -118,7 +126,7 @@ export class Gen {
     this.line(`const ${a} = ${lo}, ${b} = ${hi}; L${n} = ${a}; H${n} = ${b};`);
   }
 
-  private mark(n: number): void { this.written.add(n); this.dirty.add(n); }
+  private mark(n: number): void { this.written.add(n); this.dirty.add(n); this.anchors.delete(n); }
 
   /** A register operand of `size` bytes, normalised as the interpreter's readReg does. */
   regRead(num: number, size: number): Val {
@@ -164,7 +172,17 @@ export class Gen {
     const a = this.t('ad');
     if (i.ripRel || (i.memBase < 0 && i.memIndex < 0)) {
       const v = (i.dispHi >>> 0) * 4294967296 + (i.dispLo >>> 0);
-      if (!i.memSeg && v < TASK_LIMIT) { this.line(`const ${a} = ${v};`); return a; }
+      if (!i.memSeg && v < TASK_LIMIT) { this.line(`const ${a} = ${v};`); this.constAddr.set(a, v); return a; }
+    }
+    if (i.memBase >= 0 && i.memIndex < 0 && !i.memSeg && !i.ripRel && i.dispHi === (i.dispLo >> 31)) {
+      // Base plus a 32-bit displacement: relative to the base register's anchor (see anchorOf).
+      const an = this.anchorOf(i.memBase), k = an.delta + i.dispLo;
+      this.line(`${checked ? 'let' : 'const'} ${a} = ${an.v} + ${k};`);
+      this.anchoredAddr.set(a, { an, k });
+      const exact = `(r[${2 * i.memBase}] = L${i.memBase}, r[${2 * i.memBase + 1}] = H${i.memBase}, cpu.ea(INS[${this.idx}]))`;
+      if (checked) this.line(`if (!(${a} >= 0 && ${a} < ${TASK_LIMIT})) ${a} = ${exact};`);
+      else this.unchecked.set(a, exact);
+      return a;
     }
     const lo: string[] = [], hi: string[] = [];
     if (i.memBase >= 0) { this.use(i.memBase); lo.push(`(L${i.memBase} >>> 0)`); hi.push(`H${i.memBase}`); }
@@ -212,46 +230,175 @@ export class Gen {
     return `{ ${call}; if (cpu.smc) sm = 1; }`;
   }
 
+  // ---- anchors: one TLB look-up for the accesses of a block that share a base register --------
+  //
+  // The first access through base register R (no index, no segment) binds R's value at that point to
+  // a local, R's anchor; while R changes only by constants the generator follows (push, pop, call and
+  // ret move rsp by 8), every later access through R is "anchor + constant". The first access of an
+  // anchor also fixes a reference address; its page is looked up once, for reads and once for writes,
+  // in declarations hoisted to the loop body's level (before the instruction that first needs them),
+  // and each access then needs only its in-page offset, reference offset plus a constant. Accesses to
+  // constant addresses (rip-relative data) share one look-up per page the same way. An access whose
+  // offset falls outside the reference page, or whose page was not in the TLB, goes through the
+  // Memory method. A page found once stays valid for the block: only a handler run out of line (a
+  // system call: munmap, mprotect) can change mappings, and after one every anchor is forgotten; the
+  // write TLB never holds a page with decoded code, and no code is decoded while a block runs.
+
+  /** Register -> its anchor: the local holding its value (a number) when bound, and what was added since. */
+  private anchors = new Map<number, Anchor>();
+  /** Address local -> the anchor it is relative to and the offset. */
+  private anchoredAddr = new Map<string, { an: Anchor; k: number }>();
+  /** Address local -> its value, for compile-time constant addresses. */
+  private constAddr = new Map<string, number>();
+  /** Page number -> its reference, for constant addresses. */
+  private constPages = new Map<number, PageRef>();
+  /** Index in `out` where the current instruction's code starts: hoisted declarations go before it. */
+  private insnStart = 0;
+
+  /** Start the code of the current instruction (a new scope). */
+  beginInsn(): void { this.insnStart = this.out.length; this.line('{'); }
+
+  /** Declare something at the loop body's level, before the current instruction. */
+  private hoist(s: string): void { this.out.splice(this.insnStart, 0, s); this.insnStart++; }
+
+  /** Forget every anchor and page reference (after a handler ran out of line). */
+  forgetPages(): void { this.anchors.clear(); this.constPages.clear(); }
+
+  /** The anchor of register n, bound now if it has none. */
+  private anchorOf(n: number): Anchor {
+    let an = this.anchors.get(n);
+    if (!an) {
+      this.use(n);
+      const v = this.t('A');
+      this.hoist(`const ${v} = H${n} * 4294967296 + (L${n} >>> 0);`);
+      an = { v, delta: 0, ref: null };
+      this.anchors.set(n, an);
+    }
+    return an;
+  }
+
   /**
-   * A memory read, inline through the read TLB (rT/rP, the Memory's own arrays) when the access stays
-   * within a page the TLB holds; anything else (a miss, a page-crossing access, a fault) goes through
-   * the Memory's method, which fills the TLB or raises the fault.
+   * rsp plus `delta` as an address local, relative to rsp's anchor (push, pop, call, ret). Memory
+   * methods range-check what they get, so this needs no exact form.
+   */
+  stackAddr(delta: number): string {
+    const an = this.anchorOf(RSP), a = this.t('ad'), k = an.delta + delta;
+    this.line(`const ${a} = ${an.v} + ${k};`);
+    this.anchoredAddr.set(a, { an, k });
+    return a;
+  }
+
+  /** Set rsp to stack address local `a` plus `plus` (from stackAddr), keeping rsp's anchor. */
+  setStack(a: string, plus: number): void {
+    const e = plus ? `${a} + ${plus}` : a;
+    this.setReg64(RSP, `(${e}) | 0`, `Math.floor((${e}) / 4294967296) | 0`);
+    const x = this.anchoredAddr.get(a);
+    if (x) this.anchors.set(RSP, { ...x.an, delta: x.k + plus });
+  }
+
+  /** The reference page of an anchor for reads or writes: a DataView local, or null when not in the TLB. */
+  private refPage(ref: PageRef, t: 'r' | 'w'): string {
+    const have = t === 'r' ? ref.r : ref.w;
+    if (have) return have;
+    const T = t === 'r' ? 'rT' : 'wT', P = t === 'r' ? 'rP' : 'wP';
+    const p = this.t('P'), d = this.t('D');
+    if (ref.pn !== undefined) {
+      const set = tlbSet(ref.pn);
+      this.hoist(`const ${p} = ${T}[${set}] === ${ref.pn} ? ${P}[${set}] : null, ${d} = ${p} !== null ? ${p}.dv : null;`);
+    } else {
+      const pn = this.t('pn'), s = this.t('s');
+      this.hoist(`const ${pn} = Math.floor(${ref.at} / 4096), ${s} = ${TLB_SET_JS(pn)}, ${p} = ${T}[${s}] === ${pn} ? ${P}[${s}] : null, ${d} = ${p} !== null ? ${p}.dv : null;`);
+    }
+    if (t === 'r') ref.r = d; else ref.w = d;
+    this.usesTlb = true;
+    return d;
+  }
+
+  /**
+   * The fast path of an access of `size` bytes at address local `a`: a condition under which DataView
+   * `dv` holds the bytes at offset `o` (all three expressions valid only inside the condition's true
+   * branch for dv and o).
+   */
+  private fast(a: string, t: 'r' | 'w', size: number): { cond: string; dv: string; o: string } | null {
+    const lim = 4096 - size;
+    const c = this.constAddr.get(a);
+    if (c !== undefined) {
+      const pn = Math.floor(c / 4096), o = c - pn * 4096;
+      if (o > lim) return null;
+      let ref = this.constPages.get(pn);
+      if (!ref) { ref = { pn, at: String(pn * 4096), o: '0', r: null, w: null }; this.constPages.set(pn, ref); }
+      const dv = this.refPage(ref, t);
+      return { cond: `${dv} !== null`, dv, o: String(o) };
+    }
+    const x = this.anchoredAddr.get(a);
+    if (x) {
+      const an = x.an;
+      if (!an.ref) {
+        const at = this.t('R'), o = this.t('O');
+        this.hoist(`const ${at} = ${an.v} + ${x.k}, ${o} = ${at} & 4095;`);
+        an.ref = { at, o, k: x.k, r: null, w: null };
+      }
+      const ref = an.ref, dv = this.refPage(ref, t), d = x.k - ref.k!;
+      const o = this.t('o');
+      this.line(`const ${o} = ${ref.o} + ${d};`);
+      const lo = d < 0 ? ` && ${o} >= 0` : '', hi = d + 4095 > lim ? ` && ${o} <= ${lim}` : '';
+      return { cond: `${dv} !== null${lo}${hi}`, dv, o };
+    }
+    const pg = this.lookup(a, t), o = this.t('o');
+    this.line(`const ${o} = ${a} & 4095;`);
+    return { cond: `${pg} !== null && ${o} <= ${lim}`, dv: `${pg}.dv`, o };
+  }
+
+  /**
+   * A memory read, inline when the access stays within a page the TLB holds; anything else (a miss, a
+   * page-crossing access, a fault) goes through the Memory's method, which fills the TLB or raises the
+   * fault.
    */
   memRead(a: string, size: number): Val {
     this.usesTlb = true;
-    const v = this.t('m'), pg = this.lookup(a, 'r');
-    const o = `(${a} & 4095)`;
+    const v = this.t('m'), f = this.fast(a, 'r', size);
     const sa = this.slowAddr(a);
+    const slow = size === 1 ? `mem.read8(${sa})` : size === 2 ? `mem.read16(${sa})` : `mem.read32(${sa})`;
     switch (size) {
-      case 1: this.line(`const ${v} = ${pg} !== null ? ${pg}.u8[${o}] : mem.read8(${sa});`); return { lo: v, hi: '0' };
-      case 2: this.line(`const ${v} = ${pg} !== null && ${o} <= 4094 ? ${pg}.dv.getUint16(${o}, true) : mem.read16(${sa});`); return { lo: v, hi: '0' };
-      case 4: this.line(`const ${v} = ${pg} !== null && ${o} <= 4092 ? ${pg}.dv.getInt32(${o}, true) : mem.read32(${sa});`); return { lo: v, hi: '0' };
+      case 1: case 2: case 4: {
+        const get = size === 1 ? 'getUint8' : size === 2 ? 'getUint16' : 'getInt32';
+        this.line(f ? `const ${v} = ${f.cond} ? ${f.dv}.${get}(${f.o}${size > 1 ? ', true' : ''}) : ${slow};` : `const ${v} = ${slow};`);
+        return { lo: v, hi: '0' };
+      }
       default:
-        this.line(`let ${v}, ${v}h; if (${pg} !== null && ${o} <= 4088) { const d = ${pg}.dv, o = ${o}; ${v} = d.getInt32(o, true); ${v}h = d.getInt32(o + 4, true); } else { ${v} = mem.read64(${sa}); ${v}h = mem.hi; }`);
+        if (f) this.line(`let ${v}, ${v}h; if (${f.cond}) { const d = ${f.dv}; ${v} = d.getInt32(${f.o}, true); ${v}h = d.getInt32(${f.o} + 4, true); } else { ${v} = mem.read64(${sa}); ${v}h = mem.hi; }`);
+        else this.line(`const ${v} = mem.read64(${sa}), ${v}h = mem.hi;`);
         return { lo: v, hi: `${v}h` };
     }
   }
 
   /**
-   * A memory write, inline through the write TLB when it hits and stays within the page. The write TLB
-   * never holds a page with decoded code (Memory.markCode evicts it), so a store into code always takes
-   * the method's path, which drops the code and sets cpu.smc.
+   * A memory write, inline when the write TLB holds the page and the access stays within it. The write
+   * TLB never holds a page with decoded code (Memory.markCode evicts it), so a store into code always
+   * takes the method's path, which drops the code and sets cpu.smc.
    */
   memWrite(a: string, size: number, lo: string, hi: string): void {
     this.usesTlb = true;
-    const pg = this.lookup(a, 'w');
-    const o = `(${a} & 4095)`;
+    const f = this.fast(a, 'w', size);
     const sa = this.slowAddr(a);
+    const slow = this.slowStore(size === 1 ? `mem.write8(${sa}, ${lo})` : size === 2 ? `mem.write16(${sa}, ${lo})` : size === 4 ? `mem.write32(${sa}, ${lo})` : `mem.write64(${sa}, ${lo}, ${hi})`);
+    if (!f) { this.line(slow); return; }
     switch (size) {
-      case 1: this.line(`if (${pg} !== null) ${pg}.u8[${o}] = ${lo}; else ${this.slowStore(`mem.write8(${sa}, ${lo})`)}`); return;
-      case 2: this.line(`if (${pg} !== null && ${o} <= 4094) ${pg}.dv.setUint16(${o}, ${lo}, true); else ${this.slowStore(`mem.write16(${sa}, ${lo})`)}`); return;
-      case 4: this.line(`if (${pg} !== null && ${o} <= 4092) ${pg}.dv.setInt32(${o}, ${lo}, true); else ${this.slowStore(`mem.write32(${sa}, ${lo})`)}`); return;
-      default: this.line(`if (${pg} !== null && ${o} <= 4088) { const d = ${pg}.dv, o = ${o}; d.setInt32(o, ${lo}, true); d.setInt32(o + 4, ${hi}, true); } else ${this.slowStore(`mem.write64(${sa}, ${lo}, ${hi})`)}`);
+      case 1: this.line(`if (${f.cond}) ${f.dv}.setUint8(${f.o}, ${lo}); else ${slow}`); return;
+      case 2: this.line(`if (${f.cond}) ${f.dv}.setUint16(${f.o}, ${lo}, true); else ${slow}`); return;
+      case 4: this.line(`if (${f.cond}) ${f.dv}.setInt32(${f.o}, ${lo}, true); else ${slow}`); return;
+      default: this.line(`if (${f.cond}) { const d = ${f.dv}; d.setInt32(${f.o}, ${lo}, true); d.setInt32(${f.o} + 4, ${hi}, true); } else ${slow}`);
     }
   }
 
+  /**
+   * 16 bytes at address local `a` in one page: the fast path's condition, DataView and offset, for
+   * the SSE emitters' 128-bit loads and stores (null: always through their slow path).
+   */
+  fast16(a: string, t: 'r' | 'w'): { cond: string; dv: string; o: string } | null { this.usesTlb = true; return this.fast(a, t, 16); }
+
   /** The page at address local `a` from the read ('r') or write ('w') TLB's first way, or null. */
-  lookup(a: string, t: 'r' | 'w'): string {
+  private lookup(a: string, t: 'r' | 'w'): string {
     this.usesTlb = true;
     const pn = this.t('pn'), s = this.t('s'), pg = this.t('pg');
     const T = t === 'r' ? 'rT' : 'wT', P = t === 'r' ? 'rP' : 'wP';
