@@ -106,13 +106,12 @@ export function compileBlock(b: Block): BlockFn | null {
     const partial = p.writes !== 0 && p.writes !== ARITH ? ARITH & ~p.writes : 0;
     liveIn = (liveIn & ~p.writes) | p.reads | partial | (p.e ? 0 : ARITH);
   }
-  // Two passes: the first finds the registers and flags the block uses, so that the second can load
-  // them all in the prologue and reload them all after a handler that runs out of line.
-  let g = emit(b, plans, liveAfter, liveIn, null);
-  g = emit(b, plans, liveAfter, liveIn, g);
+  const g = emit(b, plans, liveAfter, liveIn);
   const body = g.source();
   const store = g.storeAll();
-  const src = `return function block_${b.start.toString(16)}(cpu, budget) {
+  // The function expression in parentheses: V8 compiles it with the outer function, instead of
+  // parsing it twice (pre-parsed with the outer one, parsed again at its first call).
+  const src = `return (function block_${b.start.toString(16)}(cpu, budget) {
 const r = cpu.r, mem = cpu.mem, F = cpu.f;
 ${g.usesTlb ? 'const rT = mem.rTag, rP = mem.rPg, wT = mem.wTag, wP = mem.wPg;\n' : ''}${g.usesXmm ? 'const X = cpu.xmm;\n' : ''}${g.prologue()}let done = 0, k = 0, fb = 0, nip = 0, sm = 0;
 try {
@@ -127,7 +126,7 @@ throw e;
 ${store}
 cpu.rip = nip; cpu.icount += done;
 return done;
-};`;
+});`;
   try {
     return new Function('INS', 'G', 'PARITY', src)(insns, helpers, PARITY) as BlockFn;
   } catch (e) {
@@ -135,16 +134,10 @@ return done;
   }
 }
 
-function emit(b: Block, plans: Plan[], liveAfter: number[], liveIn: number, first: Gen | null): Gen {
+function emit(b: Block, plans: Plan[], liveAfter: number[], liveIn: number): Gen {
   const insns = b.insns, n = insns.length;
   const g = new Gen();
   g.blockLen = n; g.blockStart = b.start;
-  if (first) {
-    for (const r of first.regs) g.regs.add(r);
-    for (const r of first.written) g.written.add(r);
-    g.usesFlags = first.usesFlags;
-    g.allFlagFields = first.assignedFlags;
-  }
   g.flagsLiveIn = liveIn !== 0;
   const end = insns[n - 1];
   // Either way out of a final jcc (or a final jmp) may lead back to the start.

@@ -87,7 +87,17 @@ export class Gen {
   blockStart = 0;
 
   line(s: string): void { this.out.push(s); }
-  source(): string { return this.out.join('\n'); }
+  /**
+   * The block's code. Code emitted before the whole block is known (the stores before a handler run
+   * out of line, the reloads after it) holds placeholders for the final sets: every register the
+   * block uses (P_REGS) or writes (P_WRITTEN), and the flag locals (P_FLAGS_OUT, P_FLAGS_IN).
+   */
+  source(): string {
+    const regs = [...this.regs].map(n => `L${n} = r[${2 * n}]; H${n} = r[${2 * n + 1}];`).join(' ');
+    const written = [...this.written].map(n => `r[${2 * n}] = L${n}; r[${2 * n + 1}] = H${n};`).join(' ');
+    const flagsOut = this.usesFlags ? this.storeFlags() : '', flagsIn = this.usesFlags ? LOAD_FLAGS : '';
+    return this.out.join('\n').replace(/\u0001[RWOI]/g, m => m[1] === 'R' ? regs : m[1] === 'W' ? written : m[1] === 'O' ? flagsOut : flagsIn);
+  }
   /** A fresh local name. */
   t(prefix = 't'): string { return `${prefix}${this.tmp++}`; }
 
@@ -451,30 +461,26 @@ export class Gen {
   /** Store changed locals to the Cpu (before an interpreter handler runs or at a final exit). */
   flush(all = false): void {
     if (this.loops) all = true;
-    const set = all ? this.written : this.dirty;
-    const parts: string[] = [];
-    for (const n of set) parts.push(`r[${2 * n}] = L${n}; r[${2 * n + 1}] = H${n};`);
-    if (parts.length) this.line(parts.join(' '));
+    if (all) this.line(P_WRITTEN);
+    else if (this.dirty.size) this.line([...this.dirty].map(n => `r[${2 * n}] = L${n}; r[${2 * n + 1}] = H${n};`).join(' '));
     this.dirty.clear();
-    if (this.usesFlags && (this.flagsDirty || all)) this.line(this.storeFlags());
+    if (this.flagsDirty || all) this.line(P_FLAGS_OUT);
     this.flagsDirty = false;
   }
 
   /**
-   * Flag locals the block assigns anywhere (the first pass's set is complete: the second pass stores
-   * exactly these). A field the block never assigns still holds what the Cpu has (loaded in the
-   * prologue or after a handler), or it is one the lazy kinds the block sets never read (the high
-   * halves for sizes under 8, cin outside adc/sbb/inc/dec, the arithmetic bits of `bits` for a lazy
-   * kind): the interpreter leaves such fields stale too.
+   * Flag locals the block assigns anywhere (complete once the block is emitted: every store of the
+   * flags, wherever it is, stores exactly these). A field the block never assigns still holds what the
+   * Cpu has (loaded in the prologue or after a handler), or it is one the lazy kinds the block sets
+   * never read (the high halves for sizes under 8, cin outside adc/sbb/inc/dec, the arithmetic bits of
+   * `bits` for a lazy kind): the interpreter leaves such fields stale too.
    */
   private flagAssigned = new Set<string>();
-  allFlagFields: Set<string> | null = null;
   private assigned(...f: string[]): void { for (const x of f) this.flagAssigned.add(x); }
-  get assignedFlags(): Set<string> { return this.flagAssigned; }
 
   /** Store the flag locals the block changes to cpu.f (when an instruction has set any). */
   private storeFlags(): string {
-    const set = this.allFlagFields ?? this.flagAssigned;
+    const set = this.flagAssigned;
     if (!set.size) return '';
     const parts = FLAG_FIELDS.filter(([l]) => set.has(l)).map(([l, f]) => `F.${f} = ${l};`);
     if (set.has('fbt')) parts.push(`F.bits = (F.bits & ${~ARITH}) | (fbt & ${ARITH});`);
@@ -483,10 +489,8 @@ export class Gen {
 
   /** Reload every cached register and the flag locals (after an interpreter handler ran). */
   reload(): void {
-    const parts: string[] = [];
-    for (const n of this.regs) parts.push(`L${n} = r[${2 * n}]; H${n} = r[${2 * n + 1}];`);
-    if (parts.length) this.line(parts.join(' '));
-    if (this.usesFlags) this.line(LOAD_FLAGS);
+    this.line(P_REGS);
+    this.line(P_FLAGS_IN);
     this.known = null;
   }
 
@@ -694,6 +698,8 @@ function leU(w: boolean, a: string, ah: string, b: string, bh: string): string {
 /** The Cpu's LazyFlags field for each flag local. */
 const FLAG_FIELDS: [string, string][] = [['fk', 'kind'], ['fs', 'size'], ['frl', 'resLo'], ['frh', 'resHi'], ['fal', 'aLo'],
   ['fah', 'aHi'], ['fbl', 'bLo'], ['fbh', 'bHi'], ['fci', 'cin']];
+/** Placeholders in emitted code, replaced by source() once the block's sets are known. */
+const P_REGS = '\u0001R', P_WRITTEN = '\u0001W', P_FLAGS_OUT = '\u0001O', P_FLAGS_IN = '\u0001I';
 const LOAD_FLAGS = 'fk = F.kind; fs = F.size; frl = F.resLo; frh = F.resHi; fal = F.aLo; fah = F.aHi; fbl = F.bLo; fbh = F.bHi; fci = F.cin; fbt = F.bits;';
 
 /** Flags each condition code reads. */
