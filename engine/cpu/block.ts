@@ -39,6 +39,8 @@ export class Block {
   lastTarget = -1;
   /** Targets the indirect transfers inside the block were formed through. */
   hints: Map<number, number> | null = null;
+  /** Targets of the direct calls the block goes through. */
+  callees: number[] = [];
   constructor(readonly start: number, public insns: Insn[], public pages: number[]) {
     this.n = insns.length;
     this.stable = endsIndirect(this) ? 0 : -1;
@@ -81,7 +83,9 @@ const TASK_LIMIT = 0x800000000000;
 /**
  * Form the block starting at ip with `decode` (the CPU's cached decoder). A direct jmp or call does not
  * end it: the block goes on at the target (the call pushes its return address on the way), so a call
- * to a small function and the code after a jump run as one block. Nor does a conditional jump: the
+ * to a small function and the code after a jump run as one block. A call into a function that blocks
+ * formed earlier already go through (intoCall says no) ends the block instead: such a function, called
+ * from many places, would otherwise be compiled again into the block of each caller. Nor does a conditional jump: the
  * block goes on at its fall-through, and the taken side leaves the block (a side exit). A `ret` that
  * returns from a call followed inside the block goes on at that call's return address, and an
  * indirect call or jmp with a `hints` entry (the target it took every time so far) goes on at that
@@ -89,12 +93,14 @@ const TASK_LIMIT = 0x800000000000;
  * the block when they differ (a guard). Returns null when even the first instruction cannot be decoded
  * (the interpreter then raises the fault at the right place).
  */
-export function formBlock(ip: number, decode: (ip: number) => Insn, unknown: unknown, hints?: ReadonlyMap<number, number>): Block | null {
+export function formBlock(ip: number, decode: (ip: number) => Insn, unknown: unknown, hints?: ReadonlyMap<number, number>,
+  intoCall: (target: number) => boolean = () => true): Block | null {
   const insns: Insn[] = [];
   const pages: number[] = [];
   const seen = new Set<number>();
   /** Return addresses of the calls followed so far, innermost last. */
   const rets: number[] = [];
+  const callees: number[] = [];
   const addPage = (p: number) => { if (!pages.includes(p)) pages.push(p); };
   let at = ip;
   for (;;) {
@@ -109,9 +115,14 @@ export function formBlock(ip: number, decode: (ip: number) => Insn, unknown: unk
     addPage(Math.floor((i.next - 1) / PAGE_SIZE));
     if (insns.length >= MAX_BLOCK) break;
     if (follows(i)) {
-      // Stop at a target already in the block (a loop) or too far afield.
+      // Stop at a target already in the block (a loop) or too far afield, and at a call into a function
+      // that `intoCall` says other blocks already go through.
       if (seen.has(i.target) || pages.length >= MAX_PAGES) break;
-      if (i.mnemonic === Mnemonic.Call) rets.push(i.next);
+      if (i.mnemonic === Mnemonic.Call) {
+        if (!intoCall(i.target)) break;
+        rets.push(i.next);
+        callees.push(i.target);
+      }
       at = i.target;
       continue;
     }
@@ -134,7 +145,9 @@ export function formBlock(ip: number, decode: (ip: number) => Insn, unknown: unk
     at = i.next;
   }
   if (!insns.length) return null;
-  return new Block(ip, insns, pages);
+  const b = new Block(ip, insns, pages);
+  b.callees = callees;
+  return b;
 }
 
 /**

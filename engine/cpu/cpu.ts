@@ -266,6 +266,15 @@ export class Cpu {
     this.smc = true;
   }
 
+  /**
+   * Functions that blocks go through by a direct call (block.ts formBlock): the first block to call a
+   * function takes it in, later ones end at the call, so that a function called from many places is
+   * compiled once, in its own block, instead of once per caller.
+   */
+  private calledInto = new Set<number>();
+  private readonly intoCall = (target: number): boolean => !this.calledInto.has(target);
+  private noteCallees(targets: number[]): void { for (const t of targets) this.calledInto.add(t); }
+
   /** The block starting at ip (formed now if needed), or null if its first instruction cannot decode. */
   private blockAt(ip: number): Block | null {
     // A direct-mapped cache in front of the map (addresses above 2^30 are slow map keys).
@@ -274,8 +283,9 @@ export class Cpu {
     if (b !== null && b.start === ip && b.live) return b;
     const known = this.blocks.get(ip);
     if (known) { this.blockCache[slot] = known; return known; }
-    b = formBlock(ip, a => this.insnAt(a), unknownInsn);
+    b = formBlock(ip, a => this.insnAt(a), unknownInsn, undefined, this.intoCall);
     if (!b) return null;
+    this.noteCallees(b.callees);
     this.blocks.set(ip, b);
     this.blockCache[slot] = b;
     for (const p of b.pages) {
@@ -291,7 +301,7 @@ export class Cpu {
 
   /** Forget every block and decoded instruction (after exec replaced the address space). */
   flushCode(): void {
-    this.cache.clear(); this.pageInsns.clear(); this.blocks.clear(); this.pageBlocks.clear();
+    this.cache.clear(); this.pageInsns.clear(); this.blocks.clear(); this.pageBlocks.clear(); this.calledInto.clear();
     this.blockCache.fill(null);
   }
 
@@ -437,12 +447,16 @@ export class Cpu {
     const last = b.insns[b.n - 1];
     const hints = new Map(b.hints ?? []);
     hints.set(last.ip, target);
-    const nb = formBlock(b.start, a => this.insnAt(a), unknownInsn, hints);
+    // The longer block may go through the same calls as before.
+    const own = b.callees;
+    const nb = formBlock(b.start, a => this.insnAt(a), unknownInsn, hints, t => own.includes(t) || this.intoCall(t));
     b.stable = -1;
     if (nb === null || nb.n <= b.n) return;
     const fn = compileBlock(nb);
     if (fn === null) return;
     b.insns = nb.insns; b.n = nb.n; b.fn = fn; b.hints = hints;
+    this.noteCallees(nb.callees.filter(t => !own.includes(t)));
+    b.callees = nb.callees;
     this.compiledBlocks++;
     for (const p of nb.pages) {
       if (b.pages.includes(p)) continue;
