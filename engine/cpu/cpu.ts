@@ -2,6 +2,7 @@
 // fetch/execute loop, and the exceptions it raises (#BP, #DB, page faults, #UD, #DE) handed to the
 // "kernel" through a die-notifier chain first, as Linux's do_int3/exc_debug do.
 
+import { Mnemonic } from 'iced-x86';
 import { Memory, PAGE_SIZE } from '../memory';
 import { GuestFault, SIGILL, SIGSEGV, SIGTRAP, ILL_ILLOPN, TRAP_BRKPT, TRAP_TRACE, SI_KERNEL } from '../errors';
 import { Insn, OK_IMM, OK_MEM, OK_REG, Handler } from './insn';
@@ -9,7 +10,7 @@ import { decodeInsn, disassemble, TWO32 } from './decode';
 import { LazyFlags, TF } from './flags';
 import { RSP, REG_AH, SEG_FS, SEG_GS, RC_XMM } from './regs';
 import { lookupHandler } from './ops';
-import { Block, formBlock, endsIndirect } from './block';
+import { Block, formBlock, endsIndirect, endsBlock } from './block';
 import { compileBlock } from './jit/compile';
 
 /** die-notifier events (arch/x86/include/asm/kdebug.h names). */
@@ -36,6 +37,8 @@ export interface CpuHooks {
  * Interpretations of a block before it is compiled; UL_JIT_HOT overrides it (the tests use 1, so that
  * every block they run goes through the compiler).
  */
+/** A function of at most this many instructions up to its ret is taken into every block that calls it. */
+const SMALL_LEAF = 8;
 const HOT = Math.max(1, Number(process.env.UL_JIT_HOT) || 16);
 /** Runs to the same target before a block ending in an indirect transfer is re-formed through it. */
 const RESPEC = 32;
@@ -269,11 +272,32 @@ export class Cpu {
   /**
    * Functions that blocks go through by a direct call (block.ts formBlock): the first block to call a
    * function takes it in, later ones end at the call, so that a function called from many places is
-   * compiled once, in its own block, instead of once per caller.
+   * compiled once, in its own block, instead of once per caller. A leaf function of a few straight-line
+   * instructions is taken in by every caller: compiling it again costs less than two more block
+   * dispatches on every call.
    */
   private calledInto = new Set<number>();
-  private readonly intoCall = (target: number): boolean => !this.calledInto.has(target);
+  private leaf = new Map<number, boolean>();
+  private readonly intoCall = (target: number): boolean => !this.calledInto.has(target) || this.smallLeaf(target);
   private noteCallees(targets: number[]): void { for (const t of targets) this.calledInto.add(t); }
+  private smallLeaf(target: number): boolean {
+    let small = this.leaf.get(target);
+    if (small === undefined) {
+      small = false;
+      try {
+        for (let k = 0, at = target; k < SMALL_LEAF; k++) {
+          const i = this.insnAt(at);
+          if (i.mnemonic === Mnemonic.Ret) { small = true; break; }
+          if (endsBlock(i, unknownInsn)) break;
+          at = i.next;
+        }
+      } catch (e) {
+        if (!(e instanceof GuestFault)) throw e;
+      }
+      this.leaf.set(target, small);
+    }
+    return small;
+  }
 
   /** The block starting at ip (formed now if needed), or null if its first instruction cannot decode. */
   private blockAt(ip: number): Block | null {
@@ -301,7 +325,7 @@ export class Cpu {
 
   /** Forget every block and decoded instruction (after exec replaced the address space). */
   flushCode(): void {
-    this.cache.clear(); this.pageInsns.clear(); this.blocks.clear(); this.pageBlocks.clear(); this.calledInto.clear();
+    this.cache.clear(); this.pageInsns.clear(); this.blocks.clear(); this.pageBlocks.clear(); this.calledInto.clear(); this.leaf.clear();
     this.blockCache.fill(null);
   }
 
