@@ -27,7 +27,7 @@ export interface Val { lo: string; hi: string }
 const SIGN = ['0', '128', '32768', '', '-2147483648', '', '', '', '-2147483648'];
 
 /** A register's anchor: local `v` held its value when bound; the register is now v + delta. */
-interface Anchor { v: string; delta: number; ref: PageRef | null }
+interface Anchor { v: string; lo: string; hi: string; delta: number; ref: PageRef | null }
 /**
  * A reference address and its pages: `at` the address (a local, or a constant for a constant page
  * `pn`), `o` its offset in the page, `k` its offset from the anchor, r/w DataView locals once looked up.
@@ -280,8 +280,8 @@ export class Gen {
     if (!an) {
       this.use(n);
       const v = this.t('A');
-      this.hoist(`const ${v} = H${n} * 4294967296 + (L${n} >>> 0);`);
-      an = { v, delta: 0, ref: null };
+      this.hoist(`const ${v}l = L${n}, ${v}h = H${n}, ${v} = ${v}h * 4294967296 + (${v}l >>> 0);`);
+      an = { v, lo: `${v}l`, hi: `${v}h`, delta: 0, ref: null };
       this.anchors.set(n, an);
     }
     return an;
@@ -300,10 +300,22 @@ export class Gen {
 
   /** Set rsp to stack address local `a` plus `plus` (from stackAddr), keeping rsp's anchor. */
   setStack(a: string, plus: number): void {
-    const e = plus ? `${a} + ${plus}` : a;
-    this.setReg64(RSP, `(${e}) | 0`, `Math.floor((${e}) / 4294967296) | 0`);
     const x = this.anchoredAddr.get(a);
-    if (x) this.anchors.set(RSP, { ...x.an, delta: x.k + plus });
+    if (!x) {
+      const e = plus ? `${a} + ${plus}` : a;
+      this.setReg64(RSP, `(${e}) | 0`, `Math.floor((${e}) / 4294967296) | 0`);
+      return;
+    }
+    // rsp = anchor + k, in 32-bit halves: the low half wraps, the high half takes the carry (k > 0)
+    // or the borrow (k < 0) out of it.
+    const an = x.an, k = x.k + plus;
+    if (k === 0) this.setReg64(RSP, an.lo, an.hi);
+    else {
+      const l = this.t();
+      this.line(`const ${l} = (${an.lo} + ${k}) | 0;`);
+      this.setReg64(RSP, l, k > 0 ? `(${an.hi} + ((${l} >>> 0) < (${an.lo} >>> 0) ? 1 : 0)) | 0` : `(${an.hi} - ((${l} >>> 0) > (${an.lo} >>> 0) ? 1 : 0)) | 0`);
+    }
+    this.anchors.set(RSP, { ...an, delta: k });
   }
 
   /** The reference page of an anchor for reads or writes: a DataView local, or null when not in the TLB. */
