@@ -551,7 +551,8 @@ test('accesses that share a base register reach neighbouring pages, straddle the
   if (!need(t, have('as') && have('ld'), 'binutils (as, ld) not installed')) return;
   // A block looks up the page of a base register's first access once and reaches its later accesses
   // through the register's anchor (jit/gen.ts): accesses below, across and past that page, a stack
-  // pushed across a page boundary, a string store run out of line between two anchored accesses, and,
+  // pushed across a page boundary (and moved by sub, add and lea, which keep the anchor), a string
+  // store run out of line between two anchored accesses, and,
   // after thousands of compiled rounds, a store into a page mprotect made read-only.
   const exe = buildAsm(`  .globl _start
 _start:
@@ -603,6 +604,12 @@ ${INSTALL_SEGV}  mov $9, %eax
   mov %rsp, %r15
   lea 4112(%r13), %rsp
   push %r8
+  sub $24, %rsp
+  mov %r8, 16(%rsp)
+  lea 8(%rsp), %rsi
+  mov %r12, 16(%rsi)
+  add 8(%rsp), %r8
+  add $24, %rsp
   push %rbx
   push %r12
   call 2f

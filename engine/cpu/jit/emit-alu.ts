@@ -3,7 +3,7 @@
 
 import { Mnemonic } from 'iced-x86';
 import type { Insn } from '../insn';
-import { OK_MEM, OK_REG } from '../insn';
+import { OK_IMM, OK_MEM, OK_REG } from '../insn';
 import { L_ADD, L_ADC, L_SUB, L_SBB, L_INC, L_DEC } from '../flags';
 import { Gen, Val, ARITH, CF } from './gen';
 import { onMnemonics } from './emitters';
@@ -59,11 +59,15 @@ function arith(kind: number, writeBack: boolean) {
     flags: (i: Insn) => simple2(i) ? [kind === L_ADC || kind === L_SBB ? CF : 0, ARITH] as [number, number] : null,
     emit(g: Gen, i: Insn): void {
       const s = i.size[0];
+      // add/sub of a constant to a 64-bit register: the register keeps its anchor (gen.ts), moved.
+      const an = writeBack && s === 8 && i.kind[0] === OK_REG && i.kind[1] === OK_IMM && (kind === L_ADD || kind === L_SUB) &&
+        i.immHi === (i.immLo >> 31) ? g.peekAnchor(i.reg[0]) : undefined;
       const { a, b, ad } = operands(g, i);
       let c = '0';
       if (kind === L_ADC || kind === L_SBB) c = g.bind(g.cf());
       const r = kind === L_ADD || kind === L_ADC ? add(g, s, a, b, c) : sub(g, s, a, b, c);
       if (writeBack) g.write(i, 0, r, ad);
+      if (an) g.shiftAnchor(i.reg[0], an, kind === L_ADD ? i.immLo : -i.immLo);
       g.lazy(kind, s, r, a, b, kind === L_ADC || kind === L_SBB ? c : undefined);
     },
   };

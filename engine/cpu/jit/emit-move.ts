@@ -77,9 +77,12 @@ onMnemonics([Mnemonic.Lea], {
     const l = g.t();
     g.line(`const ${l} = ${lo.join(' + ') || '0'};`);
     if (s === 8) {
+      // lea d(base), dst: dst takes the base's anchor (gen.ts), moved by d.
+      const an = i.memBase >= 0 && i.memIndex < 0 && i.dispHi === (i.dispLo >> 31) ? g.peekAnchor(i.memBase) : undefined;
       const rl = g.t('r'), rh = g.t('r');
       g.line(`const ${rl} = ${l} | 0, ${rh} = (${[...hi, `Math.floor(${l} / 4294967296)`].join(' + ')}) | 0;`);
       g.regWrite(i.reg[0], 8, rl, rh);
+      g.shiftAnchor(i.reg[0], an, i.dispLo);
     } else {
       const rl = g.bind(normLo(s, l));
       g.regWrite(i.reg[0], s, rl, '0');

@@ -27,7 +27,7 @@ export interface Val { lo: string; hi: string }
 const SIGN = ['0', '128', '32768', '', '-2147483648', '', '', '', '-2147483648'];
 
 /** A register's anchor: local `v` held its value when bound; the register is now v + delta. */
-interface Anchor { v: string; lo: string; hi: string; delta: number; ref: PageRef | null }
+export interface Anchor { v: string; lo: string; hi: string; delta: number; ref: PageRef | null }
 /**
  * A reference address and its pages: `at` the address (a local, or a constant for a constant page
  * `pn`), `o` its offset in the page, `k` its offset from the anchor, r/w DataView locals once looked up.
@@ -285,6 +285,17 @@ export class Gen {
       this.anchors.set(n, an);
     }
     return an;
+  }
+
+  /** Register n's anchor, if it has one (none is bound). */
+  peekAnchor(n: number): Anchor | undefined { return this.anchors.get(n); }
+
+  /**
+   * Register n was just set to what anchor `an` describes plus `by` (add or sub of a constant, lea
+   * of a base and a displacement): it keeps that anchor, so later accesses through it need no look-up.
+   */
+  shiftAnchor(n: number, an: Anchor | undefined, by: number): void {
+    if (an !== undefined && Math.abs(an.delta + by) < 0x40000000) this.anchors.set(n, { ...an, delta: an.delta + by });
   }
 
   /**
