@@ -30,6 +30,26 @@ act: .quad handler
   .quad restorer
   .quad 0
 `;
+/**
+ * A SIGSEGV handler (label `handler`) that writes 24 bytes of the siginfo (signo, errno, code, pad,
+ * addr), then uc_mcontext's gregs r8..rip (136 bytes), and exits with status 3.
+ */
+const DUMP_HANDLER = `handler:
+  # siginfo (signo, errno, code, pad, addr), then uc_mcontext's gregs r8..rip
+  mov %rdx, %r12
+  mov $1, %eax
+  mov $1, %edi
+  mov $24, %edx
+  syscall
+  lea 40(%r12), %rsi
+  mov $1, %eax
+  mov $1, %edi
+  mov $136, %edx
+  syscall
+  mov $60, %eax
+  mov $3, %edi
+  syscall
+`;
 // Deterministic corpus programs (no clocks, no timers): their compiled and interpreted runs must agree
 // after every block.
 const LOCKSTEP = ['bigint', 'ctype', 'hashtable', 'heap', 'math', 'matrix', 'nullderef', 'divzero', 'printf_float',
@@ -518,22 +538,7 @@ ${INSTALL_SEGV}  mov $3000, %r12d
   mov $60, %eax
   xor %edi, %edi
   syscall
-handler:
-  # siginfo (signo, errno, code, pad, addr), then uc_mcontext's gregs r8..rip
-  mov %rdx, %r12
-  mov $1, %eax
-  mov $1, %edi
-  mov $24, %edx
-  syscall
-  lea 40(%r12), %rsi
-  mov $1, %eax
-  mov $1, %edi
-  mov $136, %edx
-  syscall
-  mov $60, %eax
-  mov $3, %edi
-  syscall
-${SEGV_ACT}cell: .quad 0x1122334455667788
+${DUMP_HANDLER}${SEGV_ACT}cell: .quad 0x1122334455667788
 `, 'outside');
       const n = runNative(exe), e = runEmu(exe, [], undefined, ['-v']), off = runEmu(exe, [], undefined, [], { UL_JIT: '0' });
       const what = `${name}: ${op}`;
@@ -639,22 +644,7 @@ ${INSTALL_SEGV}  mov $9, %eax
   pop %r10
   add %r10, %r8
   ret
-handler:
-  # siginfo (signo, errno, code, pad, addr), then uc_mcontext's gregs r8..rip
-  mov %rdx, %r12
-  mov $1, %eax
-  mov $1, %edi
-  mov $24, %edx
-  syscall
-  lea 40(%r12), %rsi
-  mov $1, %eax
-  mov $1, %edi
-  mov $136, %edx
-  syscall
-  mov $60, %eax
-  mov $3, %edi
-  syscall
-${SEGV_ACT.replace('0x04000000', '0x04000004')}`, 'anchored');
+${DUMP_HANDLER}${SEGV_ACT.replace('0x04000000', '0x04000004')}`, 'anchored');
   const n = runNative(exe), e = runEmu(exe, [], undefined, ['-v']), off = runEmu(exe, [], undefined, [], { UL_JIT: '0' });
   // si_addr and the registers hold mmap's address, which differs between runs: compare them relative
   // to r13 (the mapping), and leave out rsp and r15 (the randomised stack). The handler has SA_SIGINFO:
