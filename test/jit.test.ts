@@ -30,6 +30,16 @@ act: .quad handler
   .quad restorer
   .quad 0
 `;
+/** Write uc_mcontext's gregs r8..rip (136 bytes) of the ucontext in register `uc`, then exit with status 3. */
+const dumpRegs = (uc: string) => `  lea 40(${uc}), %rsi
+  mov $1, %eax
+  mov $1, %edi
+  mov $136, %edx
+  syscall
+  mov $60, %eax
+  mov $3, %edi
+  syscall
+`;
 /**
  * A SIGSEGV handler (label `handler`) that writes 24 bytes of the siginfo (signo, errno, code, pad,
  * addr), then uc_mcontext's gregs r8..rip (136 bytes), and exits with status 3.
@@ -41,15 +51,7 @@ const DUMP_HANDLER = `handler:
   mov $1, %edi
   mov $24, %edx
   syscall
-  lea 40(%r12), %rsi
-  mov $1, %eax
-  mov $1, %edi
-  mov $136, %edx
-  syscall
-  mov $60, %eax
-  mov $3, %edi
-  syscall
-`;
+${dumpRegs('%r12')}`;
 // Deterministic corpus programs (no clocks, no timers): their compiled and interpreted runs must agree
 // after every block.
 const LOCKSTEP = ['bigint', 'ctype', 'hashtable', 'heap', 'math', 'matrix', 'nullderef', 'divzero', 'printf_float',
@@ -474,15 +476,7 @@ ${INSTALL_SEGV}  xor %r10d, %r10d
   syscall
 handler:
   # rdx = ucontext; uc_mcontext gregs start at offset 40: r8 r9 r10 r11 r12 r13 r14 r15 rdi rsi rbp rbx rdx rax rcx rsp rip
-  lea 40(%rdx), %rsi
-  mov $1, %eax
-  mov $1, %edi
-  mov $136, %edx
-  syscall
-  mov $60, %eax
-  mov $3, %edi
-  syscall
-${SEGV_ACT}cell: .quad 0
+${dumpRegs('%rdx')}${SEGV_ACT}cell: .quad 0
 `, 'fault-in-block');
   const n = runNative(exe);
   const e = runEmu(exe);
