@@ -85,12 +85,12 @@ const TASK_LIMIT = 0x800000000000;
  * end it: the block goes on at the target (the call pushes its return address on the way), so a call
  * to a small function and the code after a jump run as one block. A call into a function that blocks
  * formed earlier already go through (intoCall says no) ends the block instead: such a function, called
- * from many places, would otherwise be compiled again into the block of each caller. Nor does a conditional jump: the
- * block goes on at its fall-through, and the taken side leaves the block (a side exit). A `ret` that
- * returns from a call followed inside the block goes on at that call's return address, and an
- * indirect call or jmp with a `hints` entry (the target it took every time so far) goes on at that
- * target: the compiled code checks the real target against the next instruction's address and leaves
- * the block when they differ (a guard). Returns null when even the first instruction cannot be decoded
+ * from many places, would otherwise be compiled again into the block of each caller. Nor does a
+ * conditional jump end the block: it goes on at its fall-through, and the taken side leaves the
+ * block (a side exit). A `ret` that returns from a call followed inside the block goes on at that
+ * call's return address, and an indirect call or jmp with a `hints` entry (the target it took every
+ * time so far) goes on at that target: the compiled code checks the real target against the next
+ * instruction's address and leaves the block when they differ (a guard). Returns null when even the first instruction cannot be decoded
  * (the interpreter then raises the fault at the right place).
  */
 export function formBlock(ip: number, decode: (ip: number) => Insn, unknown: unknown, hints?: ReadonlyMap<number, number>,

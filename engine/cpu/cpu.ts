@@ -37,9 +37,9 @@ export interface CpuHooks {
  * Interpretations of a block before it is compiled; UL_JIT_HOT overrides it (the tests use 1, so that
  * every block they run goes through the compiler).
  */
+const HOT = Math.max(1, Number(process.env.UL_JIT_HOT) || 16);
 /** A function of at most this many instructions up to its ret is taken into every block that calls it. */
 const SMALL_LEAF = 8;
-const HOT = Math.max(1, Number(process.env.UL_JIT_HOT) || 16);
 /** Runs to the same target before a block ending in an indirect transfer is re-formed through it. */
 const RESPEC = 32;
 
@@ -274,7 +274,8 @@ export class Cpu {
    * function takes it in, later ones end at the call, so that a function called from many places is
    * compiled once, in its own block, instead of once per caller. A leaf function of a few straight-line
    * instructions is taken in by every caller: compiling it again costs less than two more block
-   * dispatches on every call.
+   * dispatches on every call. Both sets only steer how blocks are formed, never what they do, so a
+   * rewritten function leaves them stale without harm (exec's flushCode clears them).
    */
   private calledInto = new Set<number>();
   private leaf = new Map<number, boolean>();
