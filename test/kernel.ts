@@ -2,6 +2,7 @@
 // the trace. Each caller uses its own group so that tests (and other users) don't see each other's lines.
 
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 export const TRACEFS = '/sys/kernel/tracing';
@@ -62,8 +63,13 @@ export function kernelTrace(exe: string, defs: string[], args: string[] = [], in
     fs.writeFileSync(`${inst}/events/${group}/enable`, '0');
     const trace = fs.readFileSync(`${inst}/trace`, 'utf8').split('\n');
     const names = new Set(mine.map(d => d.split(/\s+/)[0].split('/')[1]));
+    // The kernel prints a task's comm from its saved_cmdlines cache, recorded at a later context switch;
+    // when that did not happen before the trace is read (a short run racing its own exit), the line
+    // shows `<...>` for it. The comm is then the one the kernel gives every exec'd program: its file
+    // name, cut to 15 bytes, which is what is put back here.
+    const comm = path.basename(exe).slice(0, 15);
     const lines = trace.filter(l => !l.startsWith('#') && l.trim() && [...names].some(n => l.includes(` ${n}: (`)) &&
-      l.includes(`-${r.pid}`));
+      l.includes(`-${r.pid}`)).map(l => l.replace(new RegExp(`^(\\s*)<\\.\\.\\.>-${r.pid} `), `$1${comm}-${r.pid} `));
     const profile = fs.readFileSync(`${TRACEFS}/uprobe_profile`, 'utf8').split('\n').filter(l => [...names].some(n => new RegExp(`\\s${n}\\s`).test(l)));
     return { lines, status: r.status, stdout: r.stdout.toString('latin1'), profile, seconds };
   } finally {
