@@ -10,6 +10,11 @@ import { spawnSync } from 'node:child_process';
 import { buildAsm, buildC, runNative, runEmu, need, have, exitCode, ROOT } from './util';
 import { lockstep } from './lockstep';
 import { writeOutAndExit } from './diffgen/asmio';
+import { ElfFile } from '../engine/elf/elf';
+import { Process } from '../engine/linux/process';
+import { fileIdent } from '../engine/linux/files';
+import { Uprobes } from '../engine/uprobes/uprobes';
+import { RBX } from '../engine/cpu/regs';
 
 const CORPUS = path.join(ROOT, 'test', 'corpus');
 /** rt_sigaction(SIGSEGV, &act, 0, 8): installs the handler that SEGV_ACT describes. */
@@ -662,6 +667,44 @@ ${DUMP_HANDLER}${SEGV_ACT.replace('0x04000000', '0x04000004')}`, 'anchored');
   assert.equal(norm(e.stdout), norm(n.stdout));
   assert.equal(norm(off.stdout), norm(n.stdout), 'interpreter');
   assert.match(e.stderr, /[1-9]\d* blocks compiled/);
+});
+
+test('a loop calling a small probed function takes it in up to the breakpoint, though another block called it first', (t) => {
+  if (!need(t, have('as') && have('ld'), 'binutils (as, ld) not installed')) return;
+  // The entry block calls `site` first, so a later caller would end its block at the call (formBlock's
+  // intoCall) unless the function counts as a small leaf. A breakpoint ends the block anyway: the loop's
+  // block goes on through the call to the int3, and each hit costs no more block runs than that.
+  const exe = buildAsm(`  .globl _start
+_start:
+  call site
+  mov $1000, %r12
+  .globl loop
+loop:
+  call site
+  dec %r12
+  jnz loop
+  mov $60, %eax
+  xor %edi, %edi
+  syscall
+  .globl site
+site:
+  nop
+  add $1, %rbx
+  ret
+`, 'probedleaf');
+  const d = fs.readFileSync(exe);
+  const elf = ElfFile.parse(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), exe);
+  const sym = (n: string): number => elf.symbols.find(x => x.name === n)!.value;
+  const p = new Process({ program: exe, stdio: { read: () => new Uint8Array(0), write: () => {}, isatty: () => false } });
+  const u = new Uprobes({ model: 'current' });
+  u.attach(p);
+  let hits = 0;
+  u.register(exe, fileIdent(exe), elf.vaddrToFileOffset(sym('site'))!, { name: 'c', handler: () => { hits++; return 0; } });
+  p.start();
+  assert.equal(p.run(), true);
+  assert.equal(hits, 1001);
+  assert.equal(p.cpu.get(RBX), 1001);
+  assert.ok(p.cpu.blockLength(sym('loop')) > 1, `the loop's block is ${p.cpu.blockLength(sym('loop'))} instruction(s): it ends at the call`);
 });
 
 test('the compiled path is taken: an ALU loop reports its block compiled, and the interpreter gives the same result', (t) => {

@@ -274,7 +274,8 @@ export class Cpu {
    * function takes it in, later ones end at the call, so that a function called from many places is
    * compiled once, in its own block, instead of once per caller. A leaf function of a few straight-line
    * instructions is taken in by every caller: compiling it again costs less than two more block
-   * dispatches on every call. Both sets only steer how blocks are formed, never what they do, so a
+   * dispatches on every call; so is a function that reaches an int3 within as many instructions (a
+   * probed function, whose breakpoint ends the caller's block there). Both sets only steer how blocks are formed, never what they do, so a
    * rewritten function leaves them stale without harm (exec's flushCode clears them).
    */
   private calledInto = new Set<number>();
@@ -288,7 +289,9 @@ export class Cpu {
       try {
         for (let k = 0, at = target; k < SMALL_LEAF; k++) {
           const i = this.insnAt(at);
-          if (i.mnemonic === Mnemonic.Ret) { small = true; break; }
+          // An int3 (a uprobe's breakpoint, as a rule) ends the caller's block right there: taking the
+          // function in compiles nothing of it beyond the few instructions before it.
+          if (i.mnemonic === Mnemonic.Ret || i.mnemonic === Mnemonic.Int3) { small = true; break; }
           if (endsBlock(i, unknownInsn)) break;
           at = i.next;
         }
