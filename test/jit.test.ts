@@ -683,8 +683,8 @@ loop:
   call site
   dec %r12
   jnz loop
+  mov %ebx, %edi
   mov $60, %eax
-  xor %edi, %edi
   syscall
   .globl site
 site:
@@ -704,6 +704,7 @@ site:
   assert.equal(p.run(), true);
   assert.equal(hits, 1001);
   assert.equal(p.cpu.get(RBX), 1001);
+  assert.equal(p.exit?.status, 1001 & 0xff);
   assert.ok(p.cpu.blockLength(sym('loop')) > 1, `the loop's block is ${p.cpu.blockLength(sym('loop'))} instruction(s): it ends at the call`);
 });
 
