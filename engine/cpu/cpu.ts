@@ -275,8 +275,9 @@ export class Cpu {
    * compiled once, in its own block, instead of once per caller. A leaf function of a few straight-line
    * instructions is taken in by every caller: compiling it again costs less than two more block
    * dispatches on every call; so is a function that reaches an int3 within as many instructions (a
-   * probed function, whose breakpoint ends the caller's block there). Both sets only steer how blocks are formed, never what they do, so a
-   * rewritten function leaves them stale without harm (exec's flushCode clears them).
+   * probed function, whose breakpoint ends the caller's block there). Both sets only steer how blocks
+   * are formed, never what they do, so a rewritten function leaves them stale without harm (exec's
+   * flushCode clears them).
    */
   private calledInto = new Set<number>();
   private leaf = new Map<number, boolean>();
