@@ -1,8 +1,9 @@
 // Blocks: runs of decoded instructions that go through direct jumps and calls, go on past conditional
 // jumps at their fall-through (the taken side leaves the block there: a side exit), and end at the
 // first other control transfer (or at an instruction after which the CPU must look at its state again:
-// syscall, int3, popf, anything that faults by design). A block is the unit the block compiler (jit/) turns into one JavaScript function;
-// until it is hot it is run by interpreting its instructions one after another.
+// syscall, int3, popf, anything that faults by design). A block is the unit the block compiler (jit/)
+// turns into one JavaScript function; until it is hot it is run by interpreting its instructions one
+// after another.
 //
 // A probed address holds int3, which ends a block, so a uprobe is always reached through the same
 // DIE_INT3 path as in the interpreter. A block covers at most a few pages, and a write to any of them
@@ -32,8 +33,8 @@ export class Block {
   n: number;
   /**
    * Runs in a row that left through the final instruction to the same target (lastTarget), while the
-   * block ends with an indirect call or jmp (a candidate for a guarded re-forming through that successor: Cpu.respecialize); -1 when not
-   * a candidate (any more).
+   * block ends with an indirect call or jmp (a candidate for a guarded re-forming through that
+   * successor: Cpu.respecialize); -1 when not a candidate (any more).
    */
   stable: number;
   lastTarget = -1;
@@ -90,8 +91,8 @@ const TASK_LIMIT = 0x800000000000;
  * block (a side exit). A `ret` that returns from a call followed inside the block goes on at that
  * call's return address, and an indirect call or jmp with a `hints` entry (the target it took every
  * time so far) goes on at that target: the compiled code checks the real target against the next
- * instruction's address and leaves the block when they differ (a guard). Returns null when even the first instruction cannot be decoded
- * (the interpreter then raises the fault at the right place).
+ * instruction's address and leaves the block when they differ (a guard). Returns null when even the
+ * first instruction cannot be decoded (the interpreter then raises the fault at the right place).
  */
 export function formBlock(ip: number, decode: (ip: number) => Insn, unknown: unknown, hints?: ReadonlyMap<number, number>,
   intoCall: (target: number) => boolean = () => true): Block | null {
