@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { buildAsm, buildC, runNative, runEmu, need, have, exitCode, tmpDir, CLI } from './util';
@@ -121,6 +122,26 @@ test('--max-insns stops an endless loop with a clear message (exit 124)', (t) =>
     assert.equal(m.status, 124);
     assert.equal(m.stderr.trim(), `uprobe-lab: stopped after ${n} instructions (--max-insns) at 0x${ripAfter(n).toString(16)}`);
   }
+});
+
+test('-v reports the instructions run and the CPU time of the main thread and of the whole process', (t) => {
+  if (!built(t) || !need(t, have('as') && have('ld'), 'binutils (as, ld) not installed')) return;
+  // 3 * 10^8 + 4 instructions: the mov, 10^8 rounds of add/dec/jnz, and the exit's three.
+  const exe = buildAsm('  .globl _start\n_start:\n  mov $100000000, %ecx\nspin:\n  add $1, %rax\n  dec %ecx\n  jnz spin\n' +
+    '  mov $60, %eax\n  xor %edi, %edi\n  syscall\n', 'cpu-spin');
+  const t0 = process.hrtime.bigint();
+  const r = cli(['run', '-v', '--', exe]);
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  assert.equal(r.status, 0);
+  const m = /^uprobe-lab: (\d+) instructions, \d+ blocks compiled, exit status 0; CPU ([\d.]+) s on the main thread, ([\d.]+) s in all$/.exec(r.stderr.trim());
+  assert.ok(m, r.stderr);
+  assert.equal(Number(m[1]), 300000004);
+  const main = Number(m[2]), all = Number(m[3]);
+  // Seconds, not milliseconds: 3 * 10^8 instructions take more than 0.1 s of the thread that runs them
+  // (that would be 3 billion a second), and no thread runs longer than the run itself; the process's
+  // threads together take no more than the run's time on every core.
+  assert.ok(main > 0.1 && main <= wall, `main thread ${main} s in a run of ${wall} s`);
+  assert.ok(all >= main && all <= wall * os.availableParallelism(), `process ${all} s, main thread ${main} s, run ${wall} s`);
 });
 
 test('the guest exit status, stdout, stdin and arguments pass through as natively', (t) => {
