@@ -63,6 +63,9 @@ function loadOfVaddr(loads: Segment[], va: number): Segment | undefined {
 }
 
 /** null if `offset` starts an instruction (as far as linear decoding can tell), else the reason. */
+/** Bytes decoded past the probe when no sized symbol bounds the walk. */
+const LOOKAHEAD = 4096;
+
 export function checkInsnBoundary(path: string, offset: number): string | null {
   const c = cached(path);
   const elf = elfOf(c, path);
@@ -78,8 +81,11 @@ export function checkInsnBoundary(path: string, offset: number): string | null {
   let w = c.walks.get(start);
   if (!w) { w = { starts: new Set([start]), end: start }; c.walks.set(start, w); }
   if (w.end <= va) {
-    // Decode on from where the last walk stopped, to the end of the symbol (or just past va).
-    const limit = Math.min(seg.vaddr + seg.filesz, Math.max(va + 1, sym && sym.sym.size ? sym.sym.value + sym.sym.size : 0));
+    // Decode on from where the last walk stopped, to the end of the symbol. Without a sized symbol
+    // (assembly labels), a page ahead of va: the walk is linear from `start` either way, so decoding
+    // ahead gives the later checks in the same stretch their answer without a decoder of their own.
+    const end = sym && sym.sym.size ? sym.sym.value + sym.sym.size : va + LOOKAHEAD;
+    const limit = Math.min(seg.vaddr + seg.filesz, Math.max(va + 1, end));
     const fileStart = seg.offset + (w.end - seg.vaddr);
     const bytes = elf.data.subarray(fileStart, seg.offset + (limit - seg.vaddr) + 15);
     const dec = new Decoder(64, bytes, DecoderOptions.None);
