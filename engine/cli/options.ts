@@ -149,10 +149,19 @@ function cpuTimes(): string {
   const u = process.cpuUsage();
   const all = (u.user + u.system) / 1e6;
   let main = NaN;
+  const task = `/proc/self/task/${process.pid}`;
   try {
     // Linux: the first field of a thread's schedstat is the time it has run, in nanoseconds.
-    main = Number(fs.readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
-  } catch { /* no procfs: the process figure alone */ }
+    main = Number(fs.readFileSync(`${task}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
+  } catch {
+    try {
+      // A kernel without schedstat: utime + stime from stat, in clock ticks (USER_HZ, 100 on Linux),
+      // counted after the command name, which is in parentheses and may hold spaces.
+      const st = fs.readFileSync(`${task}/stat`, 'utf8');
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      main = (Number(f[11]) + Number(f[12])) / 100;
+    } catch { /* no procfs: the process figure alone */ }
+  }
   return `CPU ${isNaN(main) ? '' : `${main.toFixed(3)} s on the main thread, `}${all.toFixed(3)} s in all`;
 }
 
