@@ -62,10 +62,10 @@ function loadOfVaddr(loads: Segment[], va: number): Segment | undefined {
   return undefined;
 }
 
-/** null if `offset` starts an instruction (as far as linear decoding can tell), else the reason. */
 /** Bytes decoded past the probe when no sized symbol bounds the walk. */
 const LOOKAHEAD = 4096;
 
+/** null if `offset` starts an instruction (as far as linear decoding can tell), else the reason. */
 export function checkInsnBoundary(path: string, offset: number): string | null {
   const c = cached(path);
   const elf = elfOf(c, path);
